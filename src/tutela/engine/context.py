@@ -1,0 +1,48 @@
+"""What an analyser sees of one item: its content, where it was found, and lazy decodes.
+
+Decoded pixels are cached here so that several analysers share one decode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from tutela.media.blob import Blob
+from tutela.media.image import decode_rgb, open_image
+from tutela.media.limits import Limits
+from tutela.media.sniff import Sniffed
+
+
+@dataclass
+class MediaContext:
+    blob: Blob
+    where: str
+    sniffed: Sniffed
+    limits: Limits
+    sha256: str
+    item_updates: dict[str, Any] = field(default_factory=dict)
+    """Analysers of non-image media may set ``width``/``height``/``format`` for the item."""
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def header(self) -> Image.Image:
+        """The image opened but not decoded (metadata, size, mode)."""
+        return open_image(self.blob, self.where, self.limits)
+
+    def rgb(self, max_side: int | None = None) -> Image.Image:
+        """RGB pixels (first frame), downscaled to ``max_side`` if given; cached."""
+        key = ("rgb", max_side)
+        if key not in self._cache:
+            self._cache[key] = decode_rgb(
+                self.blob, self.sniffed.format, self.where, self.limits, max_side
+            )
+        image: Image.Image = self._cache[key]
+        return image
+
+    def cached(self, key: Any) -> Any:
+        return self._cache.get(key)
+
+    def remember(self, key: Any, value: Any) -> None:
+        self._cache[key] = value

@@ -1,0 +1,1 @@
+"""Signals: computed facts about an item (hashes, provenance, content), each versioned."""
