@@ -7,10 +7,12 @@ fingerprint is already stored.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
@@ -25,9 +27,31 @@ BATCH_RESULTS = 256
 BATCH_SECONDS = 2.0
 
 
+STAGE_MODULES: tuple[str, ...] = ()
+"""Case-level stages run after files are stored (matching, clustering, assessment).
+
+Each module exposes ``STAGES: list[Stage]``; a stage reads what earlier stages stored,
+writes its own results idempotently, and returns a small JSON-able summary.
+"""
+
+
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
     def advance(self, units: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Store, int], dict[str, Any]]
+    """``run(store, case_id)`` → summary; must be safe to re-run after an interruption."""
+
+
+def stages() -> list[Stage]:
+    found: list[Stage] = []
+    for module_name in STAGE_MODULES:
+        found.extend(importlib.import_module(module_name).STAGES)
+    return found
 
 
 @dataclass
@@ -44,6 +68,7 @@ class ScanSummary:
     duplicates: int
     errors: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return dict(self.__dict__)
