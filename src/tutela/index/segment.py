@@ -73,6 +73,7 @@ class Segment:
         self.flags = flags
         self.tables = tables
         self.name = name
+        self._plans: dict[int, NDArray[np.int64] | None] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -112,7 +113,11 @@ class Segment:
         """Exact: every non-flagged row within ``radius`` of each query, each once."""
         plan = None
         if self.tables is not None:
-            plan = plan_tolerances(self.tables.layout, len(self), self.tables.collision, radius)
+            if radius not in self._plans:
+                self._plans[radius] = plan_tolerances(
+                    self.tables.layout, len(self), self.tables.collision, radius
+                )
+            plan = self._plans[radius]
         if self.tables is None or plan is None:
 
             def run(out: NDArray[np.int64], first: int) -> tuple[int, int]:
@@ -171,7 +176,9 @@ class Segment:
 
     @classmethod
     def load(cls, folder: Path, flags: NDArray[np.uint8], mmap: bool) -> Segment:
-        mode: Any = "r" if mmap else None
+        # Copy-on-write maps are writable arrays to numba (one compiled variant for both
+        # loaded and built segments) yet stay shared page cache: nothing writes them.
+        mode: Any = "c" if mmap else None
         meta = json.loads((folder / "segment.json").read_text())
         ids = np.load(folder / "ids.npy", mmap_mode=mode, allow_pickle=False)
         hashes = np.load(folder / "hashes.npy", mmap_mode=mode, allow_pickle=False)
