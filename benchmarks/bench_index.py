@@ -62,7 +62,11 @@ def make_data(n: int, n_queries: int, seed: int) -> tuple[np.ndarray, np.ndarray
     uniform = rng.integers(0, 2**64, size=(n - n_family, 4), dtype=np.uint64, endpoint=False)
     centres = rng.integers(0, 2**64, size=(n_family // 20, 4), dtype=np.uint64)
     members = np.repeat(centres, 20, axis=0)
-    members = flip_bits(rng, members, rng.integers(0, 26, size=len(members)))
+    for lo in range(0, len(members), 100_000):  # each member flips ~Binomial(256, p ≤ 0.1) bits
+        part = members[lo : lo + 100_000]
+        p = rng.random(len(part)) * 0.1
+        noise = np.packbits(rng.random((len(part), 256)) < p[:, None], axis=1)
+        part.view(np.uint8).reshape(len(part), 32)[:] ^= noise
     hashes = np.concatenate([uniform, members])
     hashes = hashes[rng.permutation(n)]
     ids = rng.permutation(np.arange(n, dtype=np.int64) * 7 + 1000)

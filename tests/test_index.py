@@ -237,7 +237,7 @@ def test_plan_satisfies_the_pigeonhole_bound(n: int, radius: int) -> None:
 
 def test_multi_index_path_is_used_at_radius_31() -> None:
     layout = layout_for(10_000_000, 16_384)
-    assert layout is not None and layout.bits == 21 and layout.tables == 11
+    assert layout is not None and layout.bits == 22 and layout.tables == 11
     tol = plan_tolerances(layout, 10_000_000, np.full(11, 5.0), 31)
     assert tol is not None and int(tol.max()) == 2
     assert plan_tolerances(layout, 10_000_000, np.full(11, 5.0), 0) is not None

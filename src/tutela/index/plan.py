@@ -23,6 +23,9 @@ from numpy.typing import NDArray
 MAX_TOLERANCE = 5
 """Largest per-table probe radius (C(21, ≤5) = 27,896 probes); beyond it a scan is cheaper."""
 
+MAX_BITS = 23
+"""Longest substring: 11 disjoint substrings must fit in 256 bits (8.4 M buckets a table)."""
+
 # Relative costs (≈ ns on a current x86-64), measured with benchmarks/bench_index.py:
 # a probe reads two offsets, a candidate is a scattered 32-byte read and a
 # popcount, a scanned row is a streamed read and a popcount.
@@ -46,14 +49,15 @@ class Layout:
 def layout_for(n: int, min_entries: int) -> Layout | None:
     """Table shape for ``n`` hashes; ``None`` (scan only) for small segments.
 
-    ``b ≈ log₂ n − 2`` keeps ~4 hashes per bucket, so the offsets cost ~1 byte
-    per hash per table; 11 tables let radius 31 be covered with tolerances ≤ 2
-    (10 × 3 + 2 = 32 > 31). With 21 bits at 10 M hashes the tables cost
-    11 × (4 + 0.8) ≈ 53 bytes per hash on top of the 40-byte hash and id.
+    ``b = ⌊log₂ n⌋ − 1`` keeps 2–4 hashes per bucket, so the offsets cost 1–2
+    bytes per hash per table; 11 tables let radius 31 be covered with
+    tolerances ≤ 2 (10 × 3 + 2 = 32 > 31). At 10 M hashes (22 bits, 3-byte row
+    numbers) the tables cost 11 × (3 + 1.7) ≈ 52 bytes per hash on top of the
+    32-byte hash, 8-byte id and flag byte: 0.93 GB in all.
     """
     if n < max(min_entries, 1):
         return None
-    bits = int(min(21, max(4, math.floor(math.log2(n)) - 2)))
+    bits = int(min(MAX_BITS, max(4, math.floor(math.log2(n)) - 1)))
     tables = 11
     gap = (256 - tables * bits) / tables
     starts = tuple(round(k * (bits + gap)) for k in range(tables))

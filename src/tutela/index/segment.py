@@ -36,7 +36,11 @@ Found = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32]]
 class Tables:
     layout: Layout
     offsets: NDArray[np.uint32]  # (tables, 2**bits + 1)
-    rows: NDArray[np.uint32]  # (tables, n)
+    rows: NDArray[np.uint8]  # (tables, n × row_width): row numbers, bucket by bucket
+
+    @property
+    def row_width(self) -> int:
+        return int(self.rows.shape[1] // max(1, int(self.offsets[0, -1])))
     collision: NDArray[np.float64]  # (tables,) mean bucket size seen by data-like queries
 
 
@@ -99,11 +103,12 @@ class Segment:
         if layout is not None:
             n_buckets = 1 << layout.bits
             offsets = np.empty((layout.tables, n_buckets + 1), dtype=np.uint32)
-            rows = np.empty((layout.tables, len(ids)), dtype=np.uint32)
+            width = 3 if len(ids) <= 1 << 24 else 4
+            rows = np.empty((layout.tables, len(ids) * width), dtype=np.uint8)
             collision = np.empty(layout.tables, dtype=np.float64)
             for k, start in enumerate(layout.starts):
                 keys = kernels.substring_keys(hashes, start, layout.bits)
-                offsets[k], rows[k] = kernels.bucket_table(keys, n_buckets)
+                offsets[k], rows[k] = kernels.bucket_table(keys, n_buckets, width)
                 counts = np.diff(offsets[k]).astype(np.float64)
                 collision[k] = float(counts @ counts) / len(ids)
             tables = Tables(layout, offsets, rows, collision)
@@ -134,7 +139,7 @@ class Segment:
             def run(out: NDArray[np.int64], first: int) -> tuple[int, int]:
                 used, resume = kernels.mih_search(
                     queries, self.hashes, self.flags, starts, tables.layout.bits,
-                    tables.offsets, tables.rows, plan, masks, counts, radius, out, first,
+                    tables.offsets, tables.rows, tables.row_width, plan, masks, counts, radius, out, first,
                 )  # fmt: skip
                 return int(used), int(resume)
 
@@ -191,9 +196,10 @@ class Segment:
             layout = Layout(int(spec["bits"]), tuple(int(s) for s in spec["starts"]))
             offsets = np.load(folder / "offsets.npy", mmap_mode=mode, allow_pickle=False)
             rows = np.load(folder / "rows.npy", mmap_mode=mode, allow_pickle=False)
-            if offsets.shape != (layout.tables, (1 << layout.bits) + 1) or rows.shape != (
-                layout.tables,
-                n,
+            if (
+                offsets.shape != (layout.tables, (1 << layout.bits) + 1)
+                or rows.shape[0] != layout.tables
+                or rows.shape[1] not in (3 * n, 4 * n)
             ):
                 raise ValueError(f"index segment {folder} is inconsistent (table shapes)")
             collision = np.asarray(spec["collision"], dtype=np.float64)
