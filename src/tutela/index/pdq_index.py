@@ -194,7 +194,8 @@ class PdqIndex:
         words = to_words(hashes)
         if len(new_ids) != len(words):
             raise ValueError(f"{len(new_ids)} ids but {len(words)} hashes")
-        if len(np.unique(new_ids)) != len(new_ids):
+        ordered = np.sort(new_ids)
+        if bool(np.any(ordered[1:] == ordered[:-1])):
             raise ValueError("duplicate ids in one add() call")
         if len(new_ids) == 0:
             return
@@ -237,7 +238,10 @@ class PdqIndex:
         return self._set_flags(ids, ACTIVE, (DISABLED,))
 
     def _set_flags(self, ids: ArrayLike, value: int, from_values: Sequence[int]) -> int:
-        wanted = np.unique(as_ids(ids))
+        wanted = np.sort(as_ids(ids))
+        wanted = (
+            wanted[np.concatenate(([True], wanted[1:] != wanted[:-1]))] if len(wanted) else wanted
+        )
         changed = 0
         with self._lock:
             for segment in self._segments:

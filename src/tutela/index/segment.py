@@ -41,6 +41,7 @@ class Tables:
     @property
     def row_width(self) -> int:
         return int(self.rows.shape[1] // max(1, int(self.offsets[0, -1])))
+
     collision: NDArray[np.float64]  # (tables,) mean bucket size seen by data-like queries
 
 
