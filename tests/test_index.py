@@ -374,3 +374,21 @@ def test_load_rejects_foreign_or_missing_manifest(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"format": "other", "version": 1}')
     with pytest.raises(ValueError, match="tutela-pdq-index"):
         PdqIndex.load(tmp_path)
+
+
+def test_many_small_batches_keep_few_segments_and_the_base() -> None:
+    hashes = dataset(51, 4000, 20)
+    ids = np.arange(len(hashes), dtype=np.int64)
+    index = PdqIndex(delta_limit=50, min_table_entries=256)
+    index.add(ids[:2000], hashes[:2000])
+    base = index.segments[0]
+    for lo in range(2000, len(ids), 40):
+        index.add(ids[lo : lo + 40], hashes[lo : lo + 40])
+        assert len(index.segments) <= 9
+    assert index.segments[0] is base
+    assert index.needs_compaction
+    q = queries_for(51, hashes, 30)
+    assert_same(index, ids, hashes, q, 31)
+    index.compact()
+    assert not index.needs_compaction
+    assert_same(index, ids, hashes, q, 31)

@@ -28,7 +28,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 # numba's decorators are untyped; the kernels are called only from this package.
-# mypy: disable-error-code="misc,no-any-return,call-arg"
+# mypy: disable-error-code="misc,no-any-return,call-arg,no-untyped-call"
 
 
 @intrinsic
@@ -243,8 +243,8 @@ def mih_search(
             key = qkeys[k]
             for p in range(mask_counts[t]):
                 bucket = key ^ masks[p]
-                a = np.int64(offsets[k, bucket])
-                b = np.int64(offsets[k, bucket + 1])
+                a = int(offsets[k, bucket])
+                b = int(offsets[k, bucket + 1])
                 lo[n_used] = a
                 hi[n_used] = b
                 probe_table[n_used] = k

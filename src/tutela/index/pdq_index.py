@@ -44,6 +44,8 @@ from tutela.index.segment import ACTIVE, DISABLED, REMOVED, Found, Segment
 FORMAT = "tutela-pdq-index"
 FORMAT_VERSION = 1
 MAX_RADIUS = 256
+MAX_SEGMENTS = 8
+"""Past this many segments, adding folds all but the largest into one."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,18 @@ class IndexStats:
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="pdq-index")
+
+
+def _merge(segments: Sequence[Segment], name: str, min_table_entries: int) -> Segment:
+    """One new segment with the entries of ``segments`` that are not removed."""
+    keep = [s.flags != REMOVED for s in segments]
+    return Segment.build(
+        np.concatenate([s.ids[k] for s, k in zip(segments, keep, strict=True)]),
+        np.concatenate([s.hashes[k] for s, k in zip(segments, keep, strict=True)]),
+        np.concatenate([s.flags[k] for s, k in zip(segments, keep, strict=True)]),
+        name,
+        min_table_entries,
+    )
 
 
 def _empty_found() -> Found:
@@ -182,9 +196,9 @@ class PdqIndex:
 
     @property
     def needs_compaction(self) -> bool:
-        """True when many segments or tombstones slow queries; run :meth:`compact`."""
+        """True when several segments or many tombstones slow queries; run :meth:`compact`."""
         stats = self.stats()
-        return stats.segments > 8 or stats.removed > max(1_000, stats.entries // 10)
+        return stats.segments > 2 or stats.removed > max(1_000, stats.entries // 10)
 
     # -- updating --------------------------------------------------------------------
 
@@ -224,6 +238,21 @@ class PdqIndex:
                 self._delta_open = len(new_ids) <= self.delta_limit
             for segment in older:  # replaced entries: tombstone the old copies
                 segment.flags[segment.rows_of(new_ids)[1]] = REMOVED
+            if len(self._segments) > MAX_SEGMENTS:
+                self._merge_all_but_largest()
+
+    def _merge_all_but_largest(self) -> None:
+        """Fold the smaller segments into one, leaving the largest (the base) untouched.
+
+        Keeps the segment count (and so per-query overhead) bounded when a list
+        arrives in many batches, without ever rebuilding the base.
+        """
+        segments = self._segments
+        largest = max(range(len(segments)), key=lambda i: len(segments[i]))
+        rest = [s for i, s in enumerate(segments) if i != largest]
+        merged = _merge(rest, self._new_name(), self.min_table_entries)
+        self._segments = (segments[largest], merged)
+        self._delta_open = False
 
     def remove(self, ids: ArrayLike) -> int:
         """Drop entries (ids not held are ignored); returns how many were removed."""
@@ -262,14 +291,7 @@ class PdqIndex:
             if len(segments) <= 1 and not any(np.any(s.flags == REMOVED) for s in segments):
                 self._delta_open = False
                 return
-            keep = [s.flags != REMOVED for s in segments]
-            merged = Segment.build(
-                np.concatenate([s.ids[k] for s, k in zip(segments, keep, strict=True)]),
-                np.concatenate([s.hashes[k] for s, k in zip(segments, keep, strict=True)]),
-                np.concatenate([s.flags[k] for s, k in zip(segments, keep, strict=True)]),
-                self._new_name(),
-                self.min_table_entries,
-            )
+            merged = _merge(segments, self._new_name(), self.min_table_entries)
             self._segments = (merged,) if len(merged) else ()
             self._delta_open = False
 

@@ -140,7 +140,8 @@ class Segment:
             def run(out: NDArray[np.int64], first: int) -> tuple[int, int]:
                 used, resume = kernels.mih_search(
                     queries, self.hashes, self.flags, starts, tables.layout.bits,
-                    tables.offsets, tables.rows, tables.row_width, plan, masks, counts, radius, out, first,
+                    tables.offsets, tables.rows, tables.row_width, plan, masks, counts, radius,
+                    out, first,
                 )  # fmt: skip
                 return int(used), int(resume)
 
