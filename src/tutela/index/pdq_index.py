@@ -30,16 +30,14 @@ import shutil
 import threading
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tutela.index.codec import HashInput, as_ids, to_words
-from tutela.index.segment import ACTIVE, DISABLED, REMOVED, Found, Segment
+from tutela.index.segment import ACTIVE, DISABLED, REMOVED, Found, Segment, worker_pool
 
 FORMAT = "tutela-pdq-index"
 FORMAT_VERSION = 1
@@ -82,11 +80,6 @@ class IndexStats:
     delta_entries: int
     nbytes: int
     """Bytes of the index arrays (hashes, ids, flags, tables)."""
-
-
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="pdq-index")
 
 
 def _merge(segments: Sequence[Segment], name: str, min_table_entries: int) -> Segment:
@@ -162,7 +155,9 @@ class PdqIndex:
                 parts_d.append(d.astype(np.int64))
             return (np.concatenate(parts_q), np.concatenate(parts_id), np.concatenate(parts_d))
 
-        results = [run(chunks[0])] if len(chunks) == 1 else list(_pool().map(run, chunks))
+        results = (
+            [run(chunks[0])] if len(chunks) == 1 else list(worker_pool("query").map(run, chunks))
+        )
         q = np.concatenate([r[0] for r in results])
         ids = np.concatenate([r[1] for r in results])
         d = np.concatenate([r[2] for r in results])

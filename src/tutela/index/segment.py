@@ -14,8 +14,11 @@ processes.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,15 @@ class Tables:
         return int(self.rows.shape[1] // max(1, int(self.offsets[0, -1])))
 
     collision: NDArray[np.float64]  # (tables,) mean bucket size seen by data-like queries
+
+
+@lru_cache(maxsize=2)
+def worker_pool(purpose: str) -> ThreadPoolExecutor:
+    """One thread per core for ``"query"`` or ``"build"`` work.
+
+    Separate pools, so a compaction building tables never queues queries.
+    """
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix=f"pdq-{purpose}")
 
 
 def _collect(run: Callable[[NDArray[np.int64], int], tuple[int, int]], n_queries: int) -> Found:
@@ -107,11 +119,14 @@ class Segment:
             width = 3 if len(ids) <= 1 << 24 else 4
             rows = np.empty((layout.tables, len(ids) * width), dtype=np.uint8)
             collision = np.empty(layout.tables, dtype=np.float64)
-            for k, start in enumerate(layout.starts):
-                keys = kernels.substring_keys(hashes, start, layout.bits)
+
+            def fill(k: int) -> None:
+                keys = kernels.substring_keys(hashes, layout.starts[k], layout.bits)
                 offsets[k], rows[k] = kernels.bucket_table(keys, n_buckets, width)
                 counts = np.diff(offsets[k]).astype(np.float64)
                 collision[k] = float(counts @ counts) / len(ids)
+
+            list(worker_pool("build").map(fill, range(layout.tables)))  # kernels release the GIL
             tables = Tables(layout, offsets, rows, collision)
         return cls(ids, hashes, flags, tables, name)
 
