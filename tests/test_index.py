@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutela.index import PdqIndex, hex_to_words, to_words, words_to_bytes, words_to_hex
+from tutela.index import PdqIndex, hex_to_words, plan, to_words, words_to_bytes, words_to_hex
 from tutela.index.plan import layout_for, plan_tolerances
 from tutela.index.reference import brute_force
 
@@ -47,6 +49,19 @@ def queries_for(seed: int, hashes: np.ndarray, n: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
     near = flip(rng, hashes[rng.integers(0, len(hashes), size=n)], 40) if len(hashes) else []
     return np.concatenate([np.asarray(near, dtype=np.uint64).reshape(-1, 4), random_words(rng, 3)])
+
+
+@contextlib.contextmanager
+def prefer_tables(always: bool) -> Iterator[None]:
+    """Make the planner use the bucket tables whenever they can cover the radius.
+
+    Small test indexes would otherwise mostly be scanned (cheaper), leaving the
+    multi-index path untested at larger radii.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        if always:
+            mp.setattr(plan, "COST_SCAN_ROW", 1e12)
+        yield
 
 
 def assert_same(
@@ -164,15 +179,17 @@ def test_results_beyond_the_output_buffer_are_complete() -> None:
     families=st.integers(0, 6),
     radius=st.one_of(st.integers(0, 64), st.sampled_from([0, 15, 31, 32, 47, 63, 64, 128, 256])),
     min_table_entries=st.sampled_from([1, 64, 10**9]),
+    tables_always=st.booleans(),
 )
 def test_matches_brute_force(
-    seed: int, n: int, families: int, radius: int, min_table_entries: int
+    seed: int, n: int, families: int, radius: int, min_table_entries: int, tables_always: bool
 ) -> None:
     hashes = dataset(seed, n, families)
     ids = np.random.default_rng(seed).permutation(len(hashes)).astype(np.int64) * 5 - 7
-    index = PdqIndex(min_table_entries=min_table_entries)
-    index.add(ids, hashes)
-    assert_same(index, ids, hashes, queries_for(seed, hashes, 12), radius)
+    with prefer_tables(tables_always):
+        index = PdqIndex(min_table_entries=min_table_entries)
+        index.add(ids, hashes)
+        assert_same(index, ids, hashes, queries_for(seed, hashes, 12), radius)
 
 
 @SETTINGS
@@ -181,11 +198,17 @@ def test_matches_brute_force(
     batches=st.lists(st.integers(1, 150), min_size=1, max_size=6),
     radius=st.integers(0, 64),
     compact_at=st.integers(-1, 6),
+    tables_always=st.booleans(),
 )
 def test_updates_match_brute_force(
-    seed: int, batches: list[int], radius: int, compact_at: int
+    seed: int, batches: list[int], radius: int, compact_at: int, tables_always: bool
 ) -> None:
     """Adds (new and replacing ids), removes, disables and enables, across segments."""
+    with prefer_tables(tables_always):
+        check_updates(seed, batches, radius, compact_at)
+
+
+def check_updates(seed: int, batches: list[int], radius: int, compact_at: int) -> None:
     rng = np.random.default_rng(seed)
     index = PdqIndex(delta_limit=100, min_table_entries=32)
     live: dict[int, np.ndarray] = {}
@@ -392,3 +415,42 @@ def test_many_small_batches_keep_few_segments_and_the_base() -> None:
     index.compact()
     assert not index.needs_compaction
     assert_same(index, ids, hashes, q, 31)
+
+
+def adversary(query: np.ndarray, layout: plan.Layout, tol: np.ndarray, radius: int) -> np.ndarray:
+    """A hash at exactly ``radius`` from ``query`` that dodges the tables as far as it can:
+    its differing bits go first where no probed table looks, then t + 1 into each probed
+    substring (enough to miss that table), and only then anywhere."""
+    covered = {k: range(s, s + layout.bits) for k, s in enumerate(layout.starts)}
+    probed = {b for k, bits in covered.items() if tol[k] >= 0 for b in bits}
+    order = [b for b in range(256) if b not in probed]
+    for k, bits in covered.items():
+        if tol[k] >= 0:
+            order += list(bits)[: int(tol[k]) + 1]
+    order += [b for b in range(256) if b not in set(order)]
+    out = query.copy()
+    for bit in order[:radius]:
+        out[bit // 64] ^= np.uint64(1) << np.uint64(bit % 64)
+    return out
+
+
+def test_hashes_placed_to_dodge_the_tables_are_still_found() -> None:
+    """The pigeonhole bound is tight: a plan one bit short misses these."""
+    rng = np.random.default_rng(5)
+    hashes = random_words(rng, 500)
+    query = hashes[0]
+    with prefer_tables(True):
+        for radius in range(0, 66):
+            index = PdqIndex(min_table_entries=1)
+            index.add(np.arange(len(hashes)), hashes)
+            segment = index.segments[0]
+            assert segment.tables is not None
+            tol = plan.plan_tolerances(
+                segment.tables.layout, len(segment), segment.tables.collision, radius
+            )
+            assert tol is not None
+            placed = hashes.copy()
+            placed[1] = adversary(query, segment.tables.layout, tol, radius)
+            index = PdqIndex(min_table_entries=1)
+            index.add(np.arange(len(placed)), placed)
+            assert 1 in index.query(query[None, :], radius).ids.tolist(), radius
