@@ -86,6 +86,7 @@ def test_hex_bytes_words_round_trip(raw: list[bytes]) -> None:
     assert [bytes(b) for b in words_to_bytes(words)] == raw
     assert np.array_equal(to_words(words_to_bytes(words)), words)
     assert np.array_equal(to_words([h.upper() for h in hexes]), words)
+    assert np.array_equal(to_words(np.array(hexes, dtype="U64")), words)
 
 
 @pytest.mark.parametrize(

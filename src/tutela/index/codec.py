@@ -56,10 +56,13 @@ def bytes_to_words(hashes: NDArray[np.uint8]) -> Words:
 
 
 def to_words(hashes: HashInput) -> Words:
-    """Accept hex strings, ``(n, 32)`` uint8 bytes or ``(n, 4)`` uint64 words."""
+    """Accept hex strings (a sequence or a NumPy string array), ``(n, 32)`` uint8 bytes
+    or ``(n, 4)`` uint64 words."""
     if isinstance(hashes, np.ndarray):
         if hashes.dtype == np.uint8:
             return bytes_to_words(hashes.astype(np.uint8, copy=False))
+        if hashes.dtype.kind == "U" and hashes.ndim == 1:
+            return hex_to_words(hashes.tolist())
         if hashes.dtype == np.uint64 and hashes.ndim == 2 and hashes.shape[1] == PDQ_WORDS:
             return np.ascontiguousarray(hashes)
         raise ValueError(
