@@ -40,12 +40,12 @@ class Tables:
     layout: Layout
     offsets: NDArray[np.uint32]  # (tables, 2**bits + 1)
     rows: NDArray[np.uint8]  # (tables, n × row_width): row numbers, bucket by bucket
+    collision: NDArray[np.float64]  # (tables,) mean bucket size seen by data-like queries
 
     @property
     def row_width(self) -> int:
+        """Bytes per row number (3, or 4 above 16.7 M rows); offsets[0, -1] is n."""
         return int(self.rows.shape[1] // max(1, int(self.offsets[0, -1])))
-
-    collision: NDArray[np.float64]  # (tables,) mean bucket size seen by data-like queries
 
 
 @lru_cache(maxsize=2)
