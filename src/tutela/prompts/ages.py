@@ -30,14 +30,15 @@ class _Number:
     start: int
     end: int
     value: int
+    digits: bool
 
 
 def _numbers(text: str, hits: Iterable[Hit]) -> list[_Number]:
-    found = [_Number(m.start(), m.end(), int(m.group())) for m in _DIGITS.finditer(text)]
+    found = [_Number(m.start(), m.end(), int(m.group()), True) for m in _DIGITS.finditer(text)]
     for hit in hits:
         target = hit.target
         if isinstance(target, AgeWord) and target.role == "number":
-            found.append(_Number(hit.start, hit.end, target.value))
+            found.append(_Number(hit.start, hit.end, target.value, False))
     return found
 
 
@@ -80,7 +81,12 @@ def parse_ages(text: str, hits: Iterable[Hit]) -> list[tuple[AgeMention, Hit]]:
             if number is not None:
                 ages.append((AgeMention(number.value, language), hit))
                 earlier = _ending_at(numbers, number.start, text)  # a range "10-12"
-                if earlier is not None and earlier.value < number.value:
+                if (
+                    earlier is not None
+                    and earlier.digits
+                    and number.digits
+                    and earlier.value < number.value
+                ):
                     ages.append((AgeMention(earlier.value, language), hit))
         else:
             number = _starting_at(numbers, hit.end, text)

@@ -68,6 +68,8 @@ class AgeWords:
     before_number: tuple[str, ...] = ()
     after_number: tuple[str, ...] = ()
     numbers: Mapping[str, int] = field(default_factory=dict)
+    # Number words glue onto the "years old" word ("zwölfjährige", "двенадцатилетняя").
+    fused: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def _parse_pack(data: Mapping[str, Any], source: str, concepts: Mapping[str, Con
         before_number=_strings(ages_data.get("before_number"), f"{source}: ages.before_number"),
         after_number=_strings(ages_data.get("after_number"), f"{source}: ages.after_number"),
         numbers={k.strip(): v for k, v in numbers.items()},
+        fused=bool(ages_data.get("fused_numbers", False)),
     )
     return Pack(language, str(data.get("name", language)), tuple(entries), ages, source)
 
@@ -166,6 +169,7 @@ def _merge(a: Pack, b: Pack) -> Pack:
         a.ages.before_number + b.ages.before_number,
         a.ages.after_number + b.ages.after_number,
         {**a.ages.numbers, **b.ages.numbers},
+        a.ages.fused or b.ages.fused,
     )
     return Pack(a.language, a.name, a.entries + b.entries, ages, f"{a.source}+{b.source}")
 

@@ -29,6 +29,7 @@ class AgeWord:
     role: AgeRole
     language: str
     value: int = 0
+    glued: bool = False  # may touch the letters of a number word (fused languages)
 
 
 Target = Entry | AgeWord
@@ -125,11 +126,11 @@ class Matcher:
         for pack in lexicon.packs.values():
             ages = pack.ages
             words: list[tuple[AgeWord, str]] = [
-                (AgeWord("number", pack.language, value), word)
+                (AgeWord("number", pack.language, value, ages.fused), word)
                 for word, value in ages.numbers.items()
             ]
             words += [(AgeWord("before", pack.language), w) for w in ages.before_number]
-            words += [(AgeWord("after", pack.language), w) for w in ages.after_number]
+            words += [(AgeWord("after", pack.language, 0, ages.fused), w) for w in ages.after_number]
             for target, word in words:
                 for name, key_of in (("plain", _plain_key), ("skeleton", _skeleton_key)):
                     key = key_of(word)
@@ -140,10 +141,13 @@ class Matcher:
                         # that attach particles (Korean) or have no spaces stay open right.
                         last = key[-1]
                         right = not (_unspaced(last) or _hangul(last))
+                        if _unspaced(key[0]):
+                            target = AgeWord("after", pack.language, 0, True)
                         builders[name].add(key, (target, word, False, right))
                     else:
                         bounded = not _unspaced(key[0])
-                        builders[name].add(key, (target, word, bounded, bounded))
+                        right = bounded and not (target.role == "number" and target.glued)
+                        builders[name].add(key, (target, word, bounded, right))
         self._automata = {name: b.automaton() for name, b in builders.items()}
 
     @staticmethod
@@ -202,8 +206,8 @@ class Matcher:
         ):
             for start, end, (target, _form, left, right) in self._scan(name, text):
                 if isinstance(target, AgeWord) and target.role == "after" and start > 0:
-                    # A unit may touch a number but not a letter.
-                    if text[start - 1].isalpha():
+                    # A unit may touch a number but not a letter (unless glued).
+                    if text[start - 1].isalpha() and not target.glued:
                         continue
                     if right and end < len(text) and _word_char(text[end]):
                         continue

@@ -90,6 +90,9 @@ def _clean_table() -> dict[int, int | None]:
             table[cp] = ord("0") + unicodedata.decimal(ch)
         elif unicodedata.category(ch) == "Cf" and cp not in (0x200C, 0x200D):
             table[cp] = None
+    # One apostrophe (Ukrainian writes it several ways).
+    for cp in (0x2019, 0x2018, 0x02BC, 0x0060, 0x00B4, 0x02B9):
+        table[cp] = ord("'")
     # ZWJ/ZWNJ are format characters used for obfuscation; remove them too.
     table[0x200C] = None
     table[0x200D] = None
