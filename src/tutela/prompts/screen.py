@@ -177,7 +177,14 @@ class Screener:
         ):
             language = identify(views.plain, self.languages)
             if language.sure:
-                hits = [h for h in hits if not _false_friend(h, language.language)]
+                # Only words written plainly are ordinary words of the prompt's language;
+                # an obfuscated one ("k i n d") was disguised on purpose and still counts.
+                plain = {id(h.target) for h in hits if h.view == "plain"}
+                hits = [
+                    h
+                    for h in hits
+                    if not (id(h.target) in plain and _false_friend(h, language.language))
+                ]
         ages: list[tuple[AgeMention, Hit]] = []
         for view, view_text in (("plain", views.plain), ("skeleton", views.skeleton)):
             view_hits = [h for h in hits if h.view == view and isinstance(h.target, AgeWord)]
