@@ -186,8 +186,19 @@ def fold(text: str) -> str:
 
 
 def transliterate(text: str) -> str:
-    """Any script to ASCII (``anyascii``, ISC licence; not GPL ``unidecode``)."""
-    return anyascii(text).casefold()
+    """Any script to ASCII (``anyascii``, ISC licence; not GPL ``unidecode``), cleaned."""
+    return clean(anyascii(text))
+
+
+def latin_only(text: str) -> str:
+    """Letters of scripts other than Latin become spaces.
+
+    The transliterated view exists to match *romanised* writing ("devochka") against
+    romanised lexicon forms; transliterating Arabic or Persian script itself would
+    only produce vowel-less collisions between packs, and the native script is
+    matched in the plain view anyway.
+    """
+    return "".join(" " if ord(c) > 0x24F and c.isalpha() else c for c in text)
 
 
 def warm() -> None:

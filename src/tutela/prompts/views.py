@@ -87,7 +87,9 @@ def make_views(prompt: str) -> Views:
     translit = (
         folded
         if base.isascii()
-        else normalise.separate(normalise.fold(normalise.transliterate(base)))
+        else normalise.separate(
+            normalise.fold(normalise.transliterate(normalise.latin_only(skeleton)))
+        )
     )
     return Views(
         base=base,
