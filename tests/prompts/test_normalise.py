@@ -34,7 +34,7 @@ def test_views_never_crash_and_joined_keeps_every_character(text: str) -> None:
 
 @given(TEXT)
 def test_sd_strip_is_total(text: str) -> None:
-    sdsyntax.strip(text)
+    sdsyntax.strip_syntax(text)
     sdsyntax.split_negative(text)
 
 
@@ -52,9 +52,12 @@ def test_digits_of_every_script_become_ascii() -> None:
 
 
 def test_sd_syntax_keeps_words_drops_weights() -> None:
-    text = sdsyntax.strip("(sunset:1.3), [cat:dog:0.4] BREAK <lora:oil_paint-v2:0.8> embedding:Foo")
+    text = sdsyntax.strip_syntax(
+        "(sunset:1.3), [cat:dog:0.4] BREAK <lora:oil_paint-v2:0.8> embedding:Foo"
+    )
     words = normalise.separate(normalise.clean(text)).split()
     assert words == ["sunset", "cat", "dog", "oil", "paint", "v2", "foo"]
-    assert sdsyntax.split_negative("castle --no fog, rain --ar 16:9") == ("castle --ar 16:9", "fog, rain")
+    positive, negative = sdsyntax.split_negative("castle --no fog, rain --ar 16:9")
+    assert (positive.split(), negative) == (["castle", "--ar", "16:9"], "fog, rain")
     assert sdsyntax.split_negative("castle ### blurry") == ("castle", "blurry")
-    assert "1 girl" in sdsyntax.strip("1girl, solo")
+    assert "1 girl" in sdsyntax.strip_syntax("1girl, solo")

@@ -10,6 +10,7 @@ human review; they are never verdicts.
 
 from __future__ import annotations
 
+from tutela.prompts.api import PromptFindings, prompt_findings, screen
 from tutela.prompts.policy import PRESETS, Policy, PolicyError, resolve_policy
 from tutela.prompts.screen import (
     NOTICE,
@@ -19,7 +20,6 @@ from tutela.prompts.screen import (
     Screening,
     default_screener,
 )
-from tutela.prompts.api import PromptFindings, prompt_findings, screen
 
 __all__ = [
     "NOTICE",

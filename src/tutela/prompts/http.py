@@ -8,13 +8,12 @@ endpoint is open, which is why ``tutela serve`` binds to loopback by default.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
-
-import os
 
 from tutela.prompts import NOTICE, PRESETS, PromptError, resolve_policy, screen
 from tutela.prompts.screen import MAX_PROMPT_CHARS, default_screener

@@ -203,7 +203,9 @@ def load_lexicon(extra_dirs: Iterable[Path] = ()) -> Lexicon:
     packs: dict[str, Pack] = {}
     for source, text in sources:
         pack = _parse_pack(_read_toml(text, source), source, concepts)
-        packs[pack.language] = _merge(packs[pack.language], pack) if pack.language in packs else pack
+        packs[pack.language] = (
+            _merge(packs[pack.language], pack) if pack.language in packs else pack
+        )
     return Lexicon(concepts, packs)
 
 

@@ -130,7 +130,9 @@ class Matcher:
                 for word, value in ages.numbers.items()
             ]
             words += [(AgeWord("before", pack.language), w) for w in ages.before_number]
-            words += [(AgeWord("after", pack.language, 0, ages.fused), w) for w in ages.after_number]
+            words += [
+                (AgeWord("after", pack.language, 0, ages.fused), w) for w in ages.after_number
+            ]
             for target, word in words:
                 for name, key_of in (("plain", _plain_key), ("skeleton", _skeleton_key)):
                     key = key_of(word)
@@ -190,9 +192,7 @@ class Matcher:
     def _bounded(self, text: str, start: int, end: int, left: bool, right: bool) -> bool:
         if left and start > 0 and _word_char(text[start - 1]):
             return False
-        if right and end < len(text) and _word_char(text[end]):
-            return False
-        return True
+        return not (right and end < len(text) and _word_char(text[end]))
 
     def find(self, views: Views) -> list[Hit]:
         """Every lexicon hit in every view (a word may be found in several views)."""
@@ -233,4 +233,3 @@ class Matcher:
             if end - start <= 3 and not all(joined.single[first : last + 1]):
                 continue
             yield Hit(target, "joined", start, end, text[start:end])
-

@@ -72,7 +72,9 @@ _FOLD = str.maketrans(
 _SPACE_RUN = re.compile(r"\s+")
 # Everything that is neither a letter, a mark, a digit nor a symbol we match on
 # (emoji are symbols, "So") separates words.
-_SEPARATOR_CATEGORIES = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "Zs"})
+_SEPARATOR_CATEGORIES = frozenset(
+    {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "Zs"}
+)
 _KEEP_IN_WORDS = frozenset("'’")
 
 

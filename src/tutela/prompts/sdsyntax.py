@@ -51,7 +51,7 @@ def split_negative(prompt: str) -> tuple[str, str | None]:
     return prompt.strip(), negative_text or None
 
 
-def strip(prompt: str) -> str:
+def strip_syntax(prompt: str) -> str:
     """The prompt's words without weights, brackets, keywords or network tags."""
     text = _NETWORK_TAG.sub(_network_name, prompt)
     text = _EMBEDDING_WORD.sub(lambda m: f" {_NAME_SEPARATORS.sub(' ', m.group(1))} ", text)

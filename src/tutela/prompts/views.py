@@ -80,7 +80,7 @@ class Views:
 
 def make_views(prompt: str) -> Views:
     """Every view of ``prompt`` (negative prompts are screened separately)."""
-    base = normalise.clean(sdsyntax.strip(prompt))
+    base = normalise.clean(sdsyntax.strip_syntax(prompt))
     skeleton = normalise.skeleton(base)
     folded = normalise.separate(normalise.fold(skeleton))
     squeezed = " ".join(squeeze(t) for t in folded.split(" ") if _RUN3.search(t))
