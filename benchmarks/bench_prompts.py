@@ -128,15 +128,13 @@ def main() -> None:
     print(f"{'prompts/s, 1 core':42} {rate_t:12,.0f} {rate_h:20,.0f}")
     print(f"{'prompts/s, 2 processes':42} {rate_2:12,.0f} {'':>20}")
     print(f"{'speed ratio tutela/anchor (1 core)':42} {rate_t / rate_h:12.2f}")
-    print(
-        f"{'obfuscation pass rate (' + str(len(cases)) + ' cases)':42} {pass_t:12.1%} {pass_h:20.1%}"
-    )
+    label = f"obfuscation pass rate ({len(cases)} cases)"
+    print(f"{label:42} {pass_t:12.1%} {pass_h:20.1%}")
     for name, items in sets.items():
         blocks_t = sum(screener.screen(p).decision == "block" for p in items) / len(items)
         blocks_h = sum(horde(p) == "block" for p in items) / len(items)
-        print(
-            f"{'false-block rate ' + name + f' (n={len(items)})':42} {blocks_t:12.1%} {blocks_h:20.1%}"
-        )
+        label = f"false-block rate {name} (n={len(items)})"
+        print(f"{label:42} {blocks_t:12.1%} {blocks_h:20.1%}")
 
 
 if __name__ == "__main__":
