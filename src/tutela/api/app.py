@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from tutela import __version__
 from tutela.store import Store, open_store
 
-ROUTER_MODULES: tuple[str, ...] = ("tutela.api.health",)
+ROUTER_MODULES: tuple[str, ...] = ("tutela.api.health", "tutela.prompts.http")
 
 DESCRIPTION = """
 tutela's HTTP API: hash uploads, match hashes against banks, curate banks, screen prompts.

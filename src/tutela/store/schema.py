@@ -9,7 +9,7 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models",)
+MODEL_MODULES: tuple[str, ...] = ("tutela.store.models", "tutela.prompts.models")
 
 
 def load_all() -> type[Base]:
