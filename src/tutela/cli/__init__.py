@@ -15,6 +15,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.scan",
     "tutela.cli.items",
     "tutela.cli.serve",
+    "tutela.cli.bank",
+    "tutela.cli.match",
+    "tutela.cli.token",
 )
 
 app = typer.Typer(
