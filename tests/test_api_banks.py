@@ -1,0 +1,174 @@
+"""The HTTP API end to end over real HTTP: uvicorn on a loopback port, httpx as client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from tutela.api.app import create_app
+from tutela.auth.tokens import create_token
+from tutela.store import open_store
+from tutela.testing.synth import encode, landscape, shapes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, dict[str, str]]]:
+    monkeypatch.setenv("TUTELA_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    store = open_store(url)
+    tokens = {}
+    with store.transaction() as session:
+        for role in ("match", "curate", "admin"):
+            tokens[role] = create_token(session, role).token
+    app = create_app(store=store)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", tokens
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_probes_need_no_token_and_readyz_reports_the_index(server: tuple[str, dict[str, str]]) -> None:
+    base, _ = server
+    assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{base}/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["index"] == "ok"
+
+
+def test_every_other_route_needs_a_token_with_the_right_role(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    base, tokens = server
+    assert httpx.get(f"{base}/v1/banks").status_code == 401
+    assert httpx.get(f"{base}/v1/banks", headers=_auth("tut_nope_nope")).status_code == 401
+    assert httpx.get(f"{base}/v1/banks", headers=_auth(tokens["match"])).status_code == 403
+    assert httpx.get(f"{base}/v1/banks", headers=_auth(tokens["curate"])).status_code == 200
+    assert httpx.get(f"{base}/v1/banks", headers=_auth(tokens["admin"])).status_code == 200
+    pdq = "f" * 64
+    query = {"signal_type": "pdq", "value": pdq}
+    assert httpx.get(f"{base}/v1/match", params=query).status_code == 401
+    assert httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["curate"])).status_code == 403
+    assert httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["match"])).status_code == 200
+    spec = httpx.get(f"{base}/openapi.json").json()
+    assert "never verdicts" in spec["info"]["description"]
+    assert "/v1/match/upload" in spec["paths"]
+
+
+def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, str]]) -> None:
+    base, tokens = server
+    curate, match = _auth(tokens["curate"]), _auth(tokens["match"])
+    created = httpx.post(f"{base}/v1/banks", json={"name": "KNOWN", "pdq_threshold": 31}, headers=curate)
+    assert created.status_code == 201, created.text
+    httpx.post(f"{base}/v1/banks", json={"name": "FP", "kind": "negative"}, headers=curate)
+    image = encode(landscape(7), "PNG")
+    added = httpx.post(
+        f"{base}/v1/banks/KNOWN/images", files={"file": ("banked.png", image)}, headers=curate
+    ).json()
+    assert added["added"] == 4 and added["rejected"] == 0
+
+    hashed = httpx.post(f"{base}/v1/hash", files={"file": ("q.png", image)}, headers=match).json()
+    types = [s["signal_type"] for s in hashed["signals"]]
+    assert {"md5", "sha1", "sha256", "pdq"} <= set(types)
+    # the hash output pipes straight into matching
+    results = httpx.post(
+        f"{base}/v1/match", json=[{"signals": hashed["signals"]}], headers=match
+    ).json()
+    assert results[0]["matched"] is True
+    bank = results[0]["banks"][0]
+    assert bank["bank"] == "KNOWN" and bank["pdq_threshold"] == 31
+    assert {m["signal_type"] for m in bank["matches"]} == {"md5", "sha1", "sha256", "pdq"}
+
+    # a recompressed copy matches by PDQ only
+    copy = encode(landscape(7), "JPEG", quality=60)
+    up = httpx.post(f"{base}/v1/match/upload", files={"file": ("c.jpg", copy)}, headers=match).json()
+    assert up["matched"] is True
+    assert [m["signal_type"] for m in up["banks"][0]["matches"]] == ["pdq"]
+    assert up["banks"][0]["matches"][0]["distance"] <= 31
+
+    # an unrelated image does not match
+    other = httpx.post(
+        f"{base}/v1/match/upload", files={"file": ("o.png", encode(shapes(3), "PNG"))}, headers=match
+    ).json()
+    assert other["matched"] is False and other["banks"] == []
+
+    # a negative entry for the same PDQ suppresses the positive match
+    pdq = next(s["value"] for s in hashed["signals"] if s["signal_type"] == "pdq")
+    neg = httpx.post(
+        f"{base}/v1/banks/FP/entries",
+        json={"entries": [{"signal_type": "pdq", "value": pdq, "metadata": {"why": "logo"}}]},
+        headers=curate,
+    ).json()
+    assert neg["added"] == 1
+    again = httpx.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match).json()
+    assert again["matched"] is False and again["suppressed"] is True
+    statuses = {b["bank"]: [m["status"] for m in b["matches"]] for b in again["banks"]}
+    assert statuses == {"FP": ["match"], "KNOWN": ["suppressed"]}
+
+    # disabling the negative entry (incrementally, no rebuild) restores the match
+    entries = httpx.get(f"{base}/v1/banks/FP/entries", headers=curate).json()
+    disabled = httpx.post(
+        f"{base}/v1/entries/{entries[0]['id']}/disable", json={"reason": "reviewed"}, headers=curate
+    ).json()
+    assert disabled["status"] == "disabled"
+    final = httpx.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match).json()
+    assert final["matched"] is True
+
+
+def test_invalid_input_is_400_never_500(server: tuple[str, dict[str, str]]) -> None:
+    base, tokens = server
+    match, curate = _auth(tokens["match"]), _auth(tokens["curate"])
+    bad = httpx.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": "abc"}, headers=match)
+    assert bad.status_code == 400 and "64 hexadecimal digits" in bad.json()["detail"]
+    unknown = httpx.get(f"{base}/v1/match", params={"signal_type": "nope", "value": "1"}, headers=match)
+    assert unknown.status_code == 400 and "unknown signal type" in unknown.json()["detail"]
+    body = [{"signals": [{"signal_type": "md5", "value": "zz"}]}]
+    assert httpx.post(f"{base}/v1/match", json=body, headers=match).status_code == 400
+    assert httpx.post(f"{base}/v1/match", json=[{"signals": []}], headers=match).status_code == 422
+    missing = httpx.get(f"{base}/v1/banks/NOPE", headers=curate)
+    assert missing.status_code == 404
+    junk = httpx.post(
+        f"{base}/v1/match/upload", files={"file": ("x.jpg", b"\xff\xd8\xffnot a jpeg")}, headers=match
+    )
+    # a damaged file still matches by its bytes; the result says why PDQ is missing
+    assert junk.status_code == 200
+    assert any("corrupt" in note for note in junk.json()["notes"])
+    empty = httpx.post(f"{base}/v1/hash", files={"file": ("e.jpg", b"")}, headers=match)
+    assert empty.status_code == 400
+    big = httpx.post(
+        f"{base}/v1/hash", files={"file": ("big.bin", b"\0" * (3 * 1024 * 1024))}, headers=match
+    )
+    assert big.status_code == 413
+    dup = httpx.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate)
+    assert dup.status_code == 201
+    assert httpx.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate).status_code == 400
+    assert (
+        httpx.post(f"{base}/v1/banks", json={"name": "B", "pdq_threshold": 500}, headers=curate).status_code
+        == 400
+    )
