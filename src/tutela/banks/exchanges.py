@@ -121,7 +121,9 @@ def make_collab(bank: Bank) -> Any:
     try:
         return dataclass_load_dict(_coerce(cls, {k: v for k, v in data.items() if k in names}), cls)
     except Exception as exc:  # dacite's errors say which field is wrong
-        raise ExchangeError(f"invalid settings for the {bank.exchange_api} exchange: {exc}") from exc
+        raise ExchangeError(
+            f"invalid settings for the {bank.exchange_api} exchange: {exc}"
+        ) from exc
 
 
 def check_config(api_name: str, config: dict[str, Any]) -> None:
@@ -255,7 +257,8 @@ def _default_factory(api_cls: Any, collab: Any) -> Any:
         return api_cls.for_collab(collab)
     except SignalExchangeAPIMissingAuthException as exc:
         raise ExchangeError(
-            exc.pretty_str() + f"\n  or an [exchanges.{api_cls.get_name()}] table in {config_path()}"
+            exc.pretty_str()
+            + f"\n  or an [exchanges.{api_cls.get_name()}] table in {config_path()}"
         ) from exc
     except SignalExchangeAPIInvalidAuthException as exc:
         raise ExchangeError(f"{api_cls.get_name()}: {exc.message}") from exc
@@ -279,28 +282,33 @@ def _apply(
         listed: set[tuple[str, str]] = set()
         if merged is not None:
             converted = api_cls.naive_convert_to_signal_type(signal_types, collab, {key: merged})
-            for tx_type, signals in converted.items():
-                for raw_value, metadata in signals.items():
-                    try:
-                        signal_type, canonical = normalize(tx_type.get_name(), raw_value)
-                    except InvalidSignal:
-                        summary.rejected += 1
-                        continue
-                    listed.add((signal_type, canonical))
-                    rows.append(
-                        {
-                            "bank_id": bank_id,
-                            "signal_type": signal_type,
-                            "value": canonical,
-                            "variant": "",
-                            "source_key": source_key,
-                            "metadata": {
-                                "exchange": api_cls.get_name(),
-                                "opinion": str(metadata),
-                                "record": _jsonable(metadata),
-                            },
-                        }
-                    )
+            pairs = [
+                (tx_type.get_name(), raw_value, metadata)
+                for tx_type, signals in converted.items()
+                for raw_value, metadata in signals.items()
+            ]
+            pairs += _unmapped_fingerprints(api_cls.get_name(), merged, collab)
+            for type_name, raw_value, metadata in pairs:
+                try:
+                    signal_type, canonical = normalize(type_name, raw_value)
+                except InvalidSignal:
+                    summary.rejected += 1
+                    continue
+                listed.add((signal_type, canonical))
+                rows.append(
+                    {
+                        "bank_id": bank_id,
+                        "signal_type": signal_type,
+                        "value": canonical,
+                        "variant": "",
+                        "source_key": source_key,
+                        "metadata": {
+                            "exchange": api_cls.get_name(),
+                            "opinion": str(metadata),
+                            "record": _jsonable(metadata),
+                        },
+                    }
+                )
         # Signals the record no longer lists (or all, for a tombstone) are withdrawn.
         for entry in session.scalars(
             select(Entry).where(
@@ -311,7 +319,11 @@ def _apply(
             )
         ):
             if (entry.signal_type, entry.value) not in listed:
-                entry.status, entry.status_reason, entry.updated_at = "disabled", EXCHANGE_DELETED, now
+                entry.status, entry.status_reason, entry.updated_at = (
+                    "disabled",
+                    EXCHANGE_DELETED,
+                    now,
+                )
                 summary.deleted += 1
         if listed:
             session.execute(
@@ -327,6 +339,31 @@ def _apply(
     for start in range(0, len(rows), 2000):
         upsert_rows(session, rows[start : start + 2000])
     summary.entries_written += len(rows)
+
+
+def _unmapped_fingerprints(api_name: str, record: Any, collab: Any) -> list[tuple[str, str, Any]]:
+    """Fingerprints threatexchange does not map to a signal type of its own.
+
+    threatexchange has no image MD5/SHA-1 or PhotoDNA type, so NCMEC image entries
+    would lose them; hotlines match on exactly these.
+    """
+    if api_name != "ncmec" or getattr(record, "entry_type", None) is None:
+        return []
+    if record.entry_type.value != "image" or record.deleted:
+        return []
+    if collab.only_esp_ids and record.member_id not in collab.only_esp_ids:
+        return []
+    from threatexchange.exchanges.impl.ncmec_api import NCMECSignalMetadata
+
+    metadata = NCMECSignalMetadata(
+        {record.member_id: {record.classification} if record.classification else set()}
+    )
+    names = {"md5": "md5", "sha1": "sha1", "pdna": "photodna"}
+    return [
+        (names[kind], value, metadata)
+        for kind, value in record.fingerprints.items()
+        if kind.lower() in names
+    ]
 
 
 def _withdraw_unlisted(session: Any, bank_id: int, since: Any) -> int:
