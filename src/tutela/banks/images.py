@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tutela.banks.models import Entry
 from tutela.banks.service import ImportSummary, get_bank, log_event, upsert_rows
-from tutela.banks.variants import crop_variants, unletterboxed
+from tutela.banks.variants import crop_variants, region_hashes, unletterboxed
 from tutela.errors import MediaError
 from tutela.media.blob import Blob
 from tutela.media.image import decode_rgb
@@ -24,7 +24,7 @@ def variant_hashes(path: str) -> list[tuple[str, str]]:
     blob = Blob.from_path(path, load_limit=DEFAULT_LIMITS.max_decode_bytes)
     sniffed = sniff(blob.head(64))
     image = decode_rgb(blob, sniffed.format, path, DEFAULT_LIMITS, max_side=1024)
-    out = [(name, h.hex) for name, h in crop_variants(image)]
+    out = [(name, h.hex) for name, h in crop_variants(image) + region_hashes(image)]
     inner = unletterboxed(image)
     if inner is not None and inner.quality >= PDQ_QUALITY_THRESHOLD:
         out.append(("unletterboxed", inner.hex))

@@ -120,7 +120,7 @@ def query_from_item(item: ItemFacts, label: str | None = None) -> Query:
             continue
         for value in st.item_values(item):
             signals.append((st.name, value))
-    extra = [("unletterboxed", v) for v in item.extra.get("pdq_unletterboxed", [])]
+    extra = [(via, v) for via, values in item.extra.items() for v in values]
     return Query(label or item.sha256, signals, item.pdq_quality, extra)
 
 

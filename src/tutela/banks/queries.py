@@ -1,7 +1,7 @@
 """Turn what a user gives (files, uploads, hex values) into match queries.
 
 Files and uploads go through the same pipeline as ``tutela scan`` (one decoder,
-the same PDQ), plus the un-letterboxed PDQ; with ``dihedral`` the seven
+the same PDQ and PDQ variants); with ``dihedral`` the seven
 rotations/flips of the PDQ are queried too (one DCT, from ``pdqhash``).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tutela.banks.analyzers import extra_pdq
 from tutela.banks.matcher import Query, query_from_item
 from tutela.banks.signal_types import ItemFacts, normalize
 from tutela.engine.pipeline import Pipeline
@@ -25,7 +26,7 @@ from tutela.signals.pdq import pdq_dihedral_from_pixels
 def match_pipeline(limits: Limits = DEFAULT_LIMITS) -> Pipeline:
     from tutela.engine.local import PipelineSpec
 
-    return PipelineSpec(limits=limits, only_signals=frozenset({"pdq_unletterboxed"})).build()
+    return PipelineSpec(limits=limits, only_signals=frozenset({"pdq_variants"})).build()
 
 
 def query_from_values(signals: list[tuple[str, str]], label: str | None = None) -> Query:
@@ -55,8 +56,8 @@ def query_from_result(
         }
     extra: dict[str, list[str]] = {}
     for signal in item.signals:
-        if signal.name == "pdq_unletterboxed" and signal.data.get("pdq"):
-            extra["pdq_unletterboxed"] = [signal.data["pdq"]]
+        if signal.name == "pdq_variants":
+            extra = extra_pdq(signal.data)
     facts = ItemFacts(
         sha256=item.sha256,
         sha1=item.sha1,

@@ -41,7 +41,8 @@ class ItemFacts:
     pdq: str | None = None
     pdq_quality: int | None = None
     extra: dict[str, list[str]] = field(default_factory=dict)
-    """Further signal values by type (e.g. an un-letterboxed PDQ)."""
+    """Further PDQ hashes of parts of the item by how they were made (``top-80``,
+    ``unletterboxed``, ...); see :mod:`tutela.banks.analyzers`."""
 
 
 @dataclass(frozen=True)

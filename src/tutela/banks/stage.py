@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from tutela.banks.analyzers import extra_pdq
 from tutela.banks.matcher import Matcher, MatchResult, query_from_item
 from tutela.banks.models import Bank, CaseItemCheck, Entry, Match
 from tutela.banks.service import current_revision, log_event
@@ -26,16 +27,15 @@ BATCH = 500
 
 
 def item_facts(session: Any, items: list[Item]) -> list[ItemFacts]:
-    """Items plus the extra signals matching uses (the un-letterboxed PDQ)."""
-    extra: dict[str, list[str]] = {}
+    """Items plus the PDQ variants the scan computed for them."""
+    extra: dict[str, dict[str, list[str]]] = {}
     for sha, data in session.execute(
         select(Signal.item_sha256, Signal.data).where(
-            Signal.name == "pdq_unletterboxed",
+            Signal.name == "pdq_variants",
             Signal.item_sha256.in_([i.sha256 for i in items]),
         )
     ):
-        if data.get("pdq") and (data.get("quality") or 0) >= 50:
-            extra.setdefault(sha, []).append(data["pdq"])
+        extra[sha] = extra_pdq(data)
     return [
         ItemFacts(
             sha256=i.sha256,
@@ -44,7 +44,7 @@ def item_facts(session: Any, items: list[Item]) -> list[ItemFacts]:
             kind=i.kind,
             pdq=i.pdq,
             pdq_quality=i.pdq_quality,
-            extra={"pdq_unletterboxed": extra[i.sha256]} if i.sha256 in extra else {},
+            extra=extra.get(i.sha256, {}),
         )
         for i in items
     ]

@@ -7,7 +7,10 @@ PDQ survives resizing, recompression and small captions, but not cropping (a
   2, 4, 6 and 8 % cut from every side (``crop-N`` variants), so a copy cropped by
   roughly that much lands within the threshold of one of them;
 * both sides: uniform borders (letterboxing, pillarboxing, padding of any flat
-  colour) are detected and the inner picture hashed too (``unletterboxed``).
+  colour) are detected and the inner picture hashed too (``unletterboxed``);
+* both sides: the top and bottom 80 % of the picture are hashed (``top-80``,
+  ``bottom-80``), so a caption laid over one edge leaves one region that still
+  matches the same region of the banked image.
 
 threatexchange ships an un-letterboxer, but it walks pixels in Python and only
 removes pure black; this one works on a small NumPy array and any flat colour.
@@ -46,6 +49,24 @@ def crop_variants(image: Image.Image) -> list[tuple[str, PdqHash]]:
         if width - 2 * dx < 16 or height - 2 * dy < 16:
             continue
         out.append((f"crop-{level}", _hash(image.crop((dx, dy, width - dx, height - dy)))))
+    return out
+
+
+REGIONS: dict[str, tuple[float, float, float, float]] = {
+    "top-80": (0.0, 0.0, 1.0, 0.8),
+    "bottom-80": (0.0, 0.2, 1.0, 1.0),
+}
+"""Named sub-regions (left, top, right, bottom as fractions) hashed on both sides."""
+
+
+def region_hashes(image: Image.Image) -> list[tuple[str, PdqHash]]:
+    """PDQ of each of :data:`REGIONS` of ``image``."""
+    width, height = image.size
+    out = []
+    for name, (left, top, right, bottom) in REGIONS.items():
+        box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
+        if box[2] - box[0] >= 16 and box[3] - box[1] >= 16:
+            out.append((name, _hash(image.crop(box))))
     return out
 
 
