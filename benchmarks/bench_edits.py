@@ -35,9 +35,9 @@ from tutela.media.blob import Blob
 from tutela.media.image import decode_rgb
 from tutela.media.limits import DEFAULT_LIMITS
 from tutela.media.sniff import sniff
+from tutela.signals.pdq import hamming
 from tutela.store import open_store
 from tutela.testing.edits import EDITS
-from tutela.signals.pdq import hamming
 from tutela.testing.synth import encode
 
 
@@ -45,7 +45,9 @@ def corpus(limit: int | None) -> list[Path]:
     root = shared_data_dir()
     if root is None:
         sys.exit("set TUTELA_SHARED_DATA to ../shared/data (the benign image corpus)")
-    files = sorted(p for p in (root / "images").rglob("*") if p.suffix.lower() not in (".csv", ".md"))
+    files = sorted(
+        p for p in (root / "images").rglob("*") if p.suffix.lower() not in (".csv", ".md")
+    )
     files = [p for p in files if p.is_file()]
     return files[:limit] if limit else files
 
@@ -118,6 +120,7 @@ def run(limit: int | None) -> None:
         def same_picture(a: str, b: str) -> bool:
             pa, pb = original_pdq.get(a), original_pdq.get(b)
             return bool(pa and pb) and hamming(pa, pb) <= 31
+
         matcher = Matcher(store)
         matcher.refresh()
         plain_queries = [
@@ -134,14 +137,26 @@ def run(limit: int | None) -> None:
         match_seconds = time.perf_counter() - t0
 
     table = Table(title="Edited copies of banked images (benign corpus)")
-    for column in ("edit", "queries", "plain PDQ recall", "tutela recall", "ratio",
-                   "plain false", "tutela false", "median d plain", "median d tutela"):
+    for column in (
+        "edit",
+        "queries",
+        "plain PDQ recall",
+        "tutela recall",
+        "ratio",
+        "plain false",
+        "tutela false",
+        "median d plain",
+        "median d tutela",
+    ):
         table.add_column(column, justify="right" if column != "edit" else "left")
     edits = [*EDITS, "none (originals)"]
     for edit_name in edits:
         rows = [c for c in cases if c[0] == edit_name]
         stats = {}
-        for system, results, bank in (("plain", plain_results, "PLAIN"), ("tutela", full_results, "TUTELA")):
+        for system, results, bank in (
+            ("plain", plain_results, "PLAIN"),
+            ("tutela", full_results, "TUTELA"),
+        ):
             hit = false = 0
             dists = []
             positives = 0
@@ -179,7 +194,8 @@ def run(limit: int | None) -> None:
     console.print(
         f"{len(banked)} banked ({len(banked_pdq)} with a PDQ of quality ≥ 50; recall counts "
         f"those), {len(unrelated)} unrelated images; {len(cases)} queries; "
-        f"matching {2 * len(queries) / match_seconds:,.0f} queries/s; total {time.monotonic() - started:.0f} s"
+        f"matching {2 * len(queries) / match_seconds:,.0f} queries/s; "
+        f"total {time.monotonic() - started:.0f} s"
     )
 
 

@@ -54,7 +54,9 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_probes_need_no_token_and_readyz_reports_the_index(server: tuple[str, dict[str, str]]) -> None:
+def test_probes_need_no_token_and_readyz_reports_the_index(
+    server: tuple[str, dict[str, str]],
+) -> None:
     base, _ = server
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{base}/readyz")
@@ -74,8 +76,14 @@ def test_every_other_route_needs_a_token_with_the_right_role(
     pdq = "f" * 64
     query = {"signal_type": "pdq", "value": pdq}
     assert httpx.get(f"{base}/v1/match", params=query).status_code == 401
-    assert httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["curate"])).status_code == 403
-    assert httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["match"])).status_code == 200
+    assert (
+        httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["curate"])).status_code
+        == 403
+    )
+    assert (
+        httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["match"])).status_code
+        == 200
+    )
     spec = httpx.get(f"{base}/openapi.json").json()
     assert "never verdicts" in spec["info"]["description"]
     assert "/v1/match/upload" in spec["paths"]
@@ -84,7 +92,9 @@ def test_every_other_route_needs_a_token_with_the_right_role(
 def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, str]]) -> None:
     base, tokens = server
     curate, match = _auth(tokens["curate"]), _auth(tokens["match"])
-    created = httpx.post(f"{base}/v1/banks", json={"name": "KNOWN", "pdq_threshold": 31}, headers=curate)
+    created = httpx.post(
+        f"{base}/v1/banks", json={"name": "KNOWN", "pdq_threshold": 31}, headers=curate
+    )
     assert created.status_code == 201, created.text
     httpx.post(f"{base}/v1/banks", json={"name": "FP", "kind": "negative"}, headers=curate)
     image = encode(landscape(7), "PNG")
@@ -107,14 +117,18 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
 
     # a recompressed copy matches by PDQ only
     copy = encode(landscape(7), "JPEG", quality=60)
-    up = httpx.post(f"{base}/v1/match/upload", files={"file": ("c.jpg", copy)}, headers=match).json()
+    up = httpx.post(
+        f"{base}/v1/match/upload", files={"file": ("c.jpg", copy)}, headers=match
+    ).json()
     assert up["matched"] is True
     assert [m["signal_type"] for m in up["banks"][0]["matches"]] == ["pdq"]
     assert up["banks"][0]["matches"][0]["distance"] <= 31
 
     # an unrelated image does not match
     other = httpx.post(
-        f"{base}/v1/match/upload", files={"file": ("o.png", encode(shapes(3), "PNG"))}, headers=match
+        f"{base}/v1/match/upload",
+        files={"file": ("o.png", encode(shapes(3), "PNG"))},
+        headers=match,
     ).json()
     assert other["matched"] is False and other["banks"] == []
 
@@ -126,7 +140,9 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
         headers=curate,
     ).json()
     assert neg["added"] == 1
-    again = httpx.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match).json()
+    again = httpx.get(
+        f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match
+    ).json()
     assert again["matched"] is False and again["suppressed"] is True
     statuses = {b["bank"]: [m["status"] for m in b["matches"]] for b in again["banks"]}
     assert statuses == {"FP": ["match"], "KNOWN": ["suppressed"]}
@@ -137,16 +153,22 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
         f"{base}/v1/entries/{entries[0]['id']}/disable", json={"reason": "reviewed"}, headers=curate
     ).json()
     assert disabled["status"] == "disabled"
-    final = httpx.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match).json()
+    final = httpx.get(
+        f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match
+    ).json()
     assert final["matched"] is True
 
 
 def test_invalid_input_is_400_never_500(server: tuple[str, dict[str, str]]) -> None:
     base, tokens = server
     match, curate = _auth(tokens["match"]), _auth(tokens["curate"])
-    bad = httpx.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": "abc"}, headers=match)
+    bad = httpx.get(
+        f"{base}/v1/match", params={"signal_type": "pdq", "value": "abc"}, headers=match
+    )
     assert bad.status_code == 400 and "64 hexadecimal digits" in bad.json()["detail"]
-    unknown = httpx.get(f"{base}/v1/match", params={"signal_type": "nope", "value": "1"}, headers=match)
+    unknown = httpx.get(
+        f"{base}/v1/match", params={"signal_type": "nope", "value": "1"}, headers=match
+    )
     assert unknown.status_code == 400 and "unknown signal type" in unknown.json()["detail"]
     body = [{"signals": [{"signal_type": "md5", "value": "zz"}]}]
     assert httpx.post(f"{base}/v1/match", json=body, headers=match).status_code == 400
@@ -154,7 +176,9 @@ def test_invalid_input_is_400_never_500(server: tuple[str, dict[str, str]]) -> N
     missing = httpx.get(f"{base}/v1/banks/NOPE", headers=curate)
     assert missing.status_code == 404
     junk = httpx.post(
-        f"{base}/v1/match/upload", files={"file": ("x.jpg", b"\xff\xd8\xffnot a jpeg")}, headers=match
+        f"{base}/v1/match/upload",
+        files={"file": ("x.jpg", b"\xff\xd8\xffnot a jpeg")},
+        headers=match,
     )
     # a damaged file still matches by its bytes; the result says why PDQ is missing
     assert junk.status_code == 200
@@ -169,6 +193,8 @@ def test_invalid_input_is_400_never_500(server: tuple[str, dict[str, str]]) -> N
     assert dup.status_code == 201
     assert httpx.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate).status_code == 400
     assert (
-        httpx.post(f"{base}/v1/banks", json={"name": "B", "pdq_threshold": 500}, headers=curate).status_code
+        httpx.post(
+            f"{base}/v1/banks", json={"name": "B", "pdq_threshold": 500}, headers=curate
+        ).status_code
         == 400
     )

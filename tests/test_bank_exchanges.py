@@ -9,7 +9,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -70,9 +70,9 @@ def test_curator_decisions_survive_exchange_updates(store_url: str, tmp_path: Pa
 
 class _Replay(http.server.BaseHTTPRequestHandler):
     body = b""
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         type(self).seen.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -108,7 +108,9 @@ def test_stopncii_with_credentials_from_config_and_json_checkpoint(
     monkeypatch.setenv("TUTELA_CONFIG", str(config))
     store = _bank(store_url, "STOPNCII", "stop_ncii", {})
     summary = exchanges.fetch(store, "STOPNCII")
-    assert summary.complete and summary.records == 3 and summary.entries_written == 2  # URL: not media
+    assert (
+        summary.complete and summary.records == 3 and summary.entries_written == 2
+    )  # URL: not media
     assert _entries(store, "STOPNCII") == {
         ("pdq", PDQ): "enabled",
         ("video_md5", "b1" * 16): "enabled",
@@ -171,9 +173,7 @@ def test_ncmec_entries_tombstones_and_resume(
 ) -> None:
     from threatexchange.exchanges.clients.ncmec.hash_api import NCMECHashAPI
 
-    adapter = _RecordedNCMEC(
-        [FIXTURES / "ncmec_entries_1.xml", FIXTURES / "ncmec_entries_2.xml"]
-    )
+    adapter = _RecordedNCMEC([FIXTURES / "ncmec_entries_1.xml", FIXTURES / "ncmec_entries_2.xml"])
 
     def session(self: NCMECHashAPI) -> requests.Session:
         s = requests.Session()

@@ -71,7 +71,10 @@ def test_csv_with_header_keeps_metadata_columns() -> None:
 def test_csv_without_header_and_bad_rows() -> None:
     rows = read("csv", f"pdq,{PDQ},x\njust-one-column\n\n# comment\nmd5,{MD5}\n".encode())
     assert isinstance(rows[1], RecordError) and "line 2" in rows[1].where
-    assert records_only(rows) == [EntryRecord("pdq", PDQ, {"column_3": "x"}), EntryRecord("md5", MD5)]
+    assert records_only(rows) == [
+        EntryRecord("pdq", PDQ, {"column_3": "x"}),
+        EntryRecord("md5", MD5),
+    ]
 
 
 def test_csv_reads_as_a_stream() -> None:

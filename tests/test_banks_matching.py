@@ -110,7 +110,9 @@ def test_index_edge_cases_empty_single_and_duplicates(store_url: str) -> None:
     single = match_one(store, query_from_values([("pdq", PDQ)]))
     assert single["matched"] and len(single["banks"]) == 1
     # the same hash in two banks, and twice in one bank under different source keys
-    add(store, "B", EntryRecord("pdq", PDQ, source_key="x"), EntryRecord("pdq", PDQ, source_key="y"))
+    add(
+        store, "B", EntryRecord("pdq", PDQ, source_key="x"), EntryRecord("pdq", PDQ, source_key="y")
+    )
     dup = match_one(store, query_from_values([("pdq", PDQ)]))
     assert {b["bank"]: len(b["matches"]) for b in dup["banks"]} == {"A": 1, "B": 2}
 

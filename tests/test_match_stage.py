@@ -71,7 +71,9 @@ def test_scan_matches_items_and_edited_copies(store_url: str, tmp_path: Path) ->
         service.create_bank(session, "FP", kind="negative")
     pdq = next(
         e.value
-        for e in store.session().scalars(select(Entry).where(Entry.signal_type == "pdq", Entry.variant == ""))
+        for e in store.session().scalars(
+            select(Entry).where(Entry.signal_type == "pdq", Entry.variant == "")
+        )
     )
     service.import_records(store, "FP", [EntryRecord("pdq", pdq)])
     rematch = match_case(store, 1)
@@ -80,7 +82,9 @@ def test_scan_matches_items_and_edited_copies(store_url: str, tmp_path: Path) ->
     assert rematch["suppressed_by_negative"] >= 3 and rematch["items_matched"] == 1
 
 
-def test_flood_guard_quarantines_an_entry_that_matches_too_much(store_url: str, tmp_path: Path) -> None:
+def test_flood_guard_quarantines_an_entry_that_matches_too_much(
+    store_url: str, tmp_path: Path
+) -> None:
     folder = tmp_path / "flood"
     folder.mkdir()
     for i in range(6):  # six distinct files, one picture

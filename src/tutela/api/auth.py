@@ -31,14 +31,17 @@ def require_role(role: str) -> Callable[..., Any]:
     ) -> str:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise HTTPException(
-                401, "missing API token: send 'Authorization: Bearer <token>'",
+                401,
+                "missing API token: send 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         with request.app.state.store.transaction() as session:
             row = verify_token(session, credentials.credentials)
             held = row.role if row is not None else None
         if held is None:
-            raise HTTPException(401, "unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"}
+            )
         if not grants(held, needed):
             raise HTTPException(403, f"this token's role ({held}) does not allow {needed}")
         return held

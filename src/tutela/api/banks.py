@@ -101,7 +101,10 @@ async def add_image(
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         summary = await run_in_threadpool(
-            add_images, request.app.state.store, name, [str(path)],
+            add_images,
+            request.app.state.store,
+            name,
+            [str(path)],
             {"file": file.filename or "upload"},
         )
     return summary.to_json()
@@ -115,12 +118,16 @@ def _change(request: Request, entry_id: int, status: str, body: StatusChange) ->
 
 
 @router.post("/entries/{entry_id}/disable", response_model=EntryModel, summary="Disable an entry")
-def disable_entry(request: Request, entry_id: int, body: StatusChange | None = None) -> dict[str, Any]:
+def disable_entry(
+    request: Request, entry_id: int, body: StatusChange | None = None
+) -> dict[str, Any]:
     return _change(request, entry_id, "disabled", body or StatusChange())
 
 
 @router.post("/entries/{entry_id}/enable", response_model=EntryModel, summary="Enable an entry")
-def enable_entry(request: Request, entry_id: int, body: StatusChange | None = None) -> dict[str, Any]:
+def enable_entry(
+    request: Request, entry_id: int, body: StatusChange | None = None
+) -> dict[str, Any]:
     """Re-enable an entry; a quarantined one becomes exempt from the flood guard."""
     return _change(request, entry_id, "enabled", body or StatusChange())
 

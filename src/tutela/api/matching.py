@@ -6,7 +6,17 @@ import threading
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -14,7 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tutela.api.auth import require_role
 from tutela.api.schemas import HashResponse, MatchRequest, MatchResponse
 from tutela.api.uploads import max_upload_bytes, read_upload
-from tutela.banks.matcher import Matcher, Query as MatchQuery
+from tutela.banks.matcher import Matcher
+from tutela.banks.matcher import Query as MatchQuery
 from tutela.banks.queries import query_from_upload, query_from_values
 from tutela.banks.service import UnknownBank, UnknownEntry
 from tutela.banks.signal_types import InvalidSignal
@@ -103,8 +114,12 @@ def _hash_json(query: MatchQuery | dict[str, Any], result: Any) -> dict[str, Any
     out: dict[str, Any] = {"input": result.path, "signals": []}
     if item is not None:
         out.update(
-            kind=item.kind, format=item.format, size=item.size, width=item.width,
-            height=item.height, pdq_quality=item.pdq_quality,
+            kind=item.kind,
+            format=item.format,
+            size=item.size,
+            width=item.width,
+            height=item.height,
+            pdq_quality=item.pdq_quality,
         )
     if isinstance(query, dict):
         out["error"] = query["error"]
@@ -116,7 +131,9 @@ def _hash_json(query: MatchQuery | dict[str, Any], result: Any) -> dict[str, Any
 
 
 @router.post("/hash", response_model=HashResponse, summary="Hash an upload")
-async def hash_upload(file: UploadFile = File(description="An image or other media file.")) -> dict[str, Any]:
+async def hash_upload(
+    file: UploadFile = File(description="An image or other media file."),
+) -> dict[str, Any]:
     """MD5, SHA-1, SHA-256 and PDQ (with quality) of an upload, as ``{signal_type, value}``."""
     data = await read_upload(file)
     query, result = await run_in_threadpool(query_from_upload, data, file.filename or "upload")
@@ -132,7 +149,7 @@ async def match_upload(
     """Hash an upload and match it (its PDQ, un-letterboxed PDQ and, with
     ``dihedral``, its rotations and flips)."""
     data = await read_upload(file)
-    query, result = await run_in_threadpool(query_from_upload, data, file.filename or "upload", dihedral)
+    query, _ = await run_in_threadpool(query_from_upload, data, file.filename or "upload", dihedral)
     if isinstance(query, dict):
         raise HTTPException(400, f"{query['error']['kind']}: {query['error']['message']}")
     return (await run_in_threadpool(_run, _live(request), [query]))[0]

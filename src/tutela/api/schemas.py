@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 class SignalModel(BaseModel):
     signal_type: str = Field(examples=["pdq"])
-    value: str = Field(examples=["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"])
+    value: str = Field(
+        examples=["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"]
+    )
 
 
 class MatchRequest(BaseModel):
@@ -27,7 +29,9 @@ class MatchHit(BaseModel):
     value: str
     distance: int
     via: str = Field(description="How an edited copy matched: crop-N, unletterboxed, rotate90, ...")
-    status: str = Field(description="match, suppressed (a negative bank matched too) or quarantined")
+    status: str = Field(
+        description="match, suppressed (a negative bank matched too) or quarantined"
+    )
     source_key: str
     metadata: dict[str, Any]
 

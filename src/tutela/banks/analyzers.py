@@ -23,15 +23,19 @@ PROBE_SIDE = 160
 
 def _run(ctx: MediaContext) -> dict[str, Any]:
     image = ctx.rgb(512)
-    hashes = [
-        {"via": name, "pdq": h.hex, "quality": h.quality} for name, h in region_hashes(image)
-    ]
+    found = region_hashes(image)
     probe = ctx.rgb(PROBE_SIDE)
     if border_box(np.asarray(probe)) is not None:
         inner = unletterboxed(image, probe)
         if inner is not None:
-            hashes.append({"via": "unletterboxed", "pdq": inner.hex, "quality": inner.quality})
-    return {"hashes": [h for h in hashes if h["quality"] >= PDQ_QUALITY_THRESHOLD]}
+            found.append(("unletterboxed", inner))
+    return {
+        "hashes": [
+            {"via": name, "pdq": h.hex, "quality": h.quality}
+            for name, h in found
+            if h.quality >= PDQ_QUALITY_THRESHOLD
+        ]
+    }
 
 
 def extra_pdq(data: dict[str, Any]) -> dict[str, list[str]]:

@@ -106,9 +106,9 @@ def _coerce(cls: Any, data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     for key, value in data.items():
         hint = hints.get(key)
-        if isinstance(hint, type) and issubclass(hint, enum.Enum) and isinstance(value, str):
-            if value in hint.__members__:
-                out[key] = hint[value].value
+        is_enum = isinstance(hint, type) and issubclass(hint, enum.Enum)
+        if is_enum and isinstance(value, str) and value in hint.__members__:  # type: ignore[union-attr]
+            out[key] = hint[value].value  # type: ignore[index]
     return out
 
 
@@ -147,7 +147,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def checkpoint_to_json(checkpoint: Any) -> dict[str, Any]:
-    return json.loads(json.dumps(dataclasses.asdict(checkpoint), default=_json_default))
+    data: dict[str, Any] = json.loads(
+        json.dumps(dataclasses.asdict(checkpoint), default=_json_default)
+    )
+    return data
 
 
 def _json_default(value: Any) -> Any:

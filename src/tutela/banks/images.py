@@ -104,8 +104,11 @@ def add_images(
                     upsert_rows(
                         session,
                         [
-                            {**_row(bank_id, "pdq", value, item.sha256, meta), "variant": name,
-                             "parent_id": parent}
+                            {
+                                **_row(bank_id, "pdq", value, item.sha256, meta),
+                                "variant": name,
+                                "parent_id": parent,
+                            }
                             for name, value in extra
                         ],
                     )
@@ -114,7 +117,9 @@ def add_images(
     return summary
 
 
-def _row(bank_id: int, signal_type: str, value: str, source_key: str, meta: dict[str, Any]) -> dict[str, Any]:
+def _row(
+    bank_id: int, signal_type: str, value: str, source_key: str, meta: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "bank_id": bank_id,
         "signal_type": signal_type,

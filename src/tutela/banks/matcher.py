@@ -249,7 +249,9 @@ def _load_entries(session: Any, ids: Iterable[int]) -> dict[int, Entry]:
     out: dict[int, Entry] = {}
     id_list = sorted(ids)
     for start in range(0, len(id_list), _CHUNK):
-        for entry in session.scalars(select(Entry).where(Entry.id.in_(id_list[start : start + _CHUNK]))):
+        for entry in session.scalars(
+            select(Entry).where(Entry.id.in_(id_list[start : start + _CHUNK]))
+        ):
             out[entry.id] = entry
     return out
 

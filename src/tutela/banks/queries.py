@@ -43,16 +43,22 @@ def _dihedral(blob: Blob, where: str, limits: Limits) -> list[tuple[str, str]]:
 
 
 def query_from_result(
-    result: FileResult, blob: Blob | None = None, dihedral: bool = False, limits: Limits = DEFAULT_LIMITS
+    result: FileResult,
+    blob: Blob | None = None,
+    dihedral: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Query | dict[str, Any]:
     """A query for one pipeline result, or an error object ``{input, error}``."""
     item = result.item
     fatal = [e for e in result.errors if e.fatal]
-    if item is None or fatal and not item.error_kind and item.kind != "archive":
+    if item is None or (fatal and not item.error_kind and item.kind != "archive"):
         error = fatal[0] if fatal else None
         return {
             "input": result.path,
-            "error": {"kind": error.kind if error else "unreadable", "message": error.message if error else "not read"},
+            "error": {
+                "kind": error.kind if error else "unreadable",
+                "message": error.message if error else "not read",
+            },
         }
     extra: dict[str, list[str]] = {}
     for signal in item.signals:
@@ -75,7 +81,9 @@ def query_from_result(
     return query
 
 
-def queries_from_files(paths: list[str], dihedral: bool = False) -> Iterator[Query | dict[str, Any]]:
+def queries_from_files(
+    paths: list[str], dihedral: bool = False
+) -> Iterator[Query | dict[str, Any]]:
     from tutela.engine.local import run_task
     from tutela.engine.tasks import plan
 

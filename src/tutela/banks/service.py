@@ -237,14 +237,17 @@ def upsert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> tuple[int, 
     """
     if not rows:
         return 0, 0
-    keys = {(r["bank_id"], r["signal_type"], r["value"], r["variant"], r["source_key"]) for r in rows}
+    keys = {
+        (r["bank_id"], r["signal_type"], r["value"], r["variant"], r["source_key"]) for r in rows
+    }
     existing: set[tuple[Any, ...]] = set()
     key_cols = (Entry.bank_id, Entry.signal_type, Entry.value, Entry.variant, Entry.source_key)
     key_list = list(keys)
     for start in range(0, len(key_list), 500):
         chunk = key_list[start : start + 500]
         existing.update(
-            tuple(row) for row in session.execute(select(*key_cols).where(tuple_(*key_cols).in_(chunk)))
+            tuple(row)
+            for row in session.execute(select(*key_cols).where(tuple_(*key_cols).in_(chunk)))
         )
     now = utcnow()
     stmt = _insert(session, Entry.__table__)
@@ -348,9 +351,7 @@ def iter_records(session: Session, bank_name: str, page: int = 5000) -> Iterator
         first = False
 
 
-def find_entries(
-    session: Session, selector: str, bank_name: str | None = None
-) -> list[Entry]:
+def find_entries(session: Session, selector: str, bank_name: str | None = None) -> list[Entry]:
     """Entries by id (``42``) or by signal (``pdq:<hex>``), optionally within one bank."""
     query = select(Entry).where(Entry.variant == "")
     if selector.isdigit():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from tutela.banks.analyzers import extra_pdq
 from tutela.banks.matcher import Matcher, MatchResult, query_from_item
@@ -122,9 +122,9 @@ def _write(
                 }
             )
     if rows:
-        session.execute(Match.__table__.insert(), rows)
+        session.execute(insert(Match), rows)
     session.execute(
-        CaseItemCheck.__table__.insert(),
+        insert(CaseItemCheck),
         [
             {
                 "case_id": case_id,
@@ -178,9 +178,7 @@ def flood_guard(store: Store, case_id: int) -> int:
             )
         ids = [f[0] for f in flooded]
         session.execute(
-            update(Match)
-            .where(Match.entry_id.in_(ids))
-            .values(quarantined=True, suppressed=False)
+            update(Match).where(Match.entry_id.in_(ids)).values(quarantined=True, suppressed=False)
         )
         # Matches of this case are already up to date with the quarantine: keep them current.
         session.execute(
@@ -208,7 +206,9 @@ def case_match_summary(store: Store, case_id: int) -> dict[str, Any]:
             session.scalar(
                 select(func.count())
                 .select_from(CaseItemCheck)
-                .where(CaseItemCheck.case_id == case_id, CaseItemCheck.note.like("PDQ not compared%"))
+                .where(
+                    CaseItemCheck.case_id == case_id, CaseItemCheck.note.like("PDQ not compared%")
+                )
             )
             or 0
         )

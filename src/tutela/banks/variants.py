@@ -64,7 +64,12 @@ def region_hashes(image: Image.Image) -> list[tuple[str, PdqHash]]:
     width, height = image.size
     out = []
     for name, (left, top, right, bottom) in REGIONS.items():
-        box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
+        box = (
+            round(left * width),
+            round(top * height),
+            round(right * width),
+            round(bottom * height),
+        )
         if box[2] - box[0] >= 16 and box[3] - box[1] >= 16:
             out.append((name, _hash(image.crop(box))))
     return out

@@ -13,7 +13,8 @@ from rich.table import Table
 from tutela.cli.common import DbOption, JsonOption, console, emit_json, errors_exit, fail, out
 
 bank_app = typer.Typer(
-    help="Hash lists: create banks, import/export them, add images, curate entries, fetch exchanges.",
+    help="Hash lists: create banks, import/export them, add images, curate entries, "
+    "fetch exchanges.",
     no_args_is_help=True,
 )
 
@@ -52,11 +53,16 @@ def create_command(
     description: Annotated[str, typer.Option(help="Free text.")] = "",
     exchange: Annotated[
         str | None,
-        typer.Option(help="Feed the bank from this exchange: ncmec, stop_ncii, fb_threatexchange, local_file."),
+        typer.Option(
+            help="Feed the bank from this exchange: "
+            "ncmec, stop_ncii, fb_threatexchange, local_file."
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Exchange setting KEY=VALUE (e.g. environment=NGO_Generative_AI)."),
+        typer.Option(
+            "--set", help="Exchange setting KEY=VALUE (e.g. environment=NGO_Generative_AI)."
+        ),
     ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
@@ -119,7 +125,17 @@ def list_command(db: DbOption = None, json_output: JsonOption = False) -> None:
         for bank in banks:
             emit_json(bank.to_json())
         return
-    table = Table("bank", "kind", "PDQ ≤", "flood limit", "enabled", "disabled", "quarantined", "signals", "exchange")
+    table = Table(
+        "bank",
+        "kind",
+        "PDQ ≤",
+        "flood limit",
+        "enabled",
+        "disabled",
+        "quarantined",
+        "signals",
+        "exchange",
+    )
     for b in banks:
         table.add_row(
             b.name,
@@ -157,14 +173,19 @@ def entries_command(
             query = select(Entry).where(Entry.bank_id == bank.id, Entry.variant == "")
             if status:
                 query = query.where(Entry.status == status)
-            rows = [entry_json(e, bank.name) for e in session.scalars(query.order_by(Entry.id).limit(limit))]
+            rows = [
+                entry_json(e, bank.name)
+                for e in session.scalars(query.order_by(Entry.id).limit(limit))
+            ]
     if json_output:
         for row in rows:
             emit_json(row)
         return
     table = Table("id", "signal", "value", "status", "reason")
     for row in rows:
-        table.add_row(str(row["id"]), row["signal_type"], row["value"], row["status"], row["status_reason"])
+        table.add_row(
+            str(row["id"]), row["signal_type"], row["value"], row["status"], row["status_reason"]
+        )
     out.print(table)
 
 
@@ -173,8 +194,12 @@ class _Counter:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed:,}"),
-            TimeElapsedColumn(), console=console, transient=True,
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.completed:,}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self.label = label
 
@@ -230,7 +255,11 @@ def import_command(
         try:
             with _Counter(f"importing into {name}") as counter:
                 summary = import_records(
-                    store, name, fmt.read(stream, signal_type), {"format": format, "file": str(file)}, counter
+                    store,
+                    name,
+                    fmt.read(stream, signal_type),
+                    {"format": format, "file": str(file)},
+                    counter,
                 )
         finally:
             if stream is not sys.stdin.buffer:
@@ -242,7 +271,9 @@ def import_command(
 def export_command(
     name: str,
     format: FormatOption = "csv",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default: stdout).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export a bank's listed entries (derived variants are left out)."""
@@ -273,7 +304,9 @@ def add_command(
     variants: Annotated[
         bool, typer.Option(help="Also store crop/un-letterboxed PDQ variants for edited copies.")
     ] = True,
-    meta: Annotated[list[str] | None, typer.Option("--meta", help="Metadata KEY=VALUE for every entry.")] = None,
+    meta: Annotated[
+        list[str] | None, typer.Option("--meta", help="Metadata KEY=VALUE for every entry.")
+    ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -287,13 +320,17 @@ def add_command(
     with errors_exit():
         store = open_store(db)
         with _Counter(f"hashing into {name}") as counter:
-            summary = add_images(store, name, [str(f) for f in files], _settings(meta), variants, counter)
+            summary = add_images(
+                store, name, [str(f) for f in files], _settings(meta), variants, counter
+            )
     _print_import(summary, json_output)
 
 
-def _set_status(entry: str, status: str, reason: str, bank: str | None, db: str | None, json_output: bool) -> None:
-    from tutela.banks.service import entry_json, get_bank, set_status
+def _set_status(
+    entry: str, status: str, reason: str, bank: str | None, db: str | None, json_output: bool
+) -> None:
     from tutela.banks.models import Bank
+    from tutela.banks.service import entry_json, get_bank, set_status
     from tutela.store import open_store
 
     with errors_exit():
@@ -307,7 +344,9 @@ def _set_status(entry: str, status: str, reason: str, bank: str | None, db: str 
         if json_output:
             emit_json(row)
         else:
-            console.print(f"entry {row['id']} ({row['bank']}, {row['signal_type']}) is now {row['status']}")
+            console.print(
+                f"entry {row['id']} ({row['bank']}, {row['signal_type']}) is now {row['status']}"
+            )
 
 
 EntryArg = Annotated[str, typer.Argument(help="Entry id, or SIGNAL_TYPE:VALUE (e.g. pdq:<hex>).")]
@@ -340,7 +379,9 @@ def enable_command(
 
 @bank_app.command("fetch")
 def fetch_command(
-    names: Annotated[list[str] | None, typer.Argument(help="Banks to fetch (default: every exchange bank).")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Banks to fetch (default: every exchange bank).")
+    ] = None,
     max_seconds: Annotated[
         float | None, typer.Option(help="Stop after this long; the next fetch resumes.")
     ] = None,
@@ -359,7 +400,9 @@ def fetch_command(
         if not names:
             with store.session() as session:
                 names = list(
-                    session.scalars(select(Bank.name).where(Bank.exchange_api.is_not(None)).order_by(Bank.name))
+                    session.scalars(
+                        select(Bank.name).where(Bank.exchange_api.is_not(None)).order_by(Bank.name)
+                    )
                 )
             if not names:
                 raise fail("no bank is fed by an exchange (bank create NAME --exchange API)")
@@ -371,6 +414,7 @@ def fetch_command(
             else:
                 state = "up to date" if summary.complete else "stopped early; run again to resume"
                 console.print(
-                    f"{name}: {summary.records:,} records, {summary.entries_written:,} entries written, "
+                    f"{name}: {summary.records:,} records, "
+                    f"{summary.entries_written:,} entries written, "
                     f"{summary.deleted:,} withdrawn ({state})"
                 )

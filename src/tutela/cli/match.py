@@ -16,8 +16,12 @@ def register(app: typer.Typer) -> None:
 
 
 def match_command(
-    files: Annotated[list[Path] | None, typer.Argument(help="Files (or folders/archives) to match.")] = None,
-    pdq: Annotated[list[str] | None, typer.Option("--pdq", help="A PDQ hash (64 hex digits).")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Files (or folders/archives) to match.")
+    ] = None,
+    pdq: Annotated[
+        list[str] | None, typer.Option("--pdq", help="A PDQ hash (64 hex digits).")
+    ] = None,
     md5: Annotated[list[str] | None, typer.Option("--md5", help="An MD5 (32 hex digits).")] = None,
     sha1: Annotated[list[str] | None, typer.Option("--sha1", help="A SHA-1.")] = None,
     sha256: Annotated[list[str] | None, typer.Option("--sha256", help="A SHA-256.")] = None,
@@ -69,7 +73,16 @@ def _print(rows: list[dict[str, Any]]) -> None:
     table = Table("input", "bank", "entry", "signal", "distance", "via", "status", "notes")
     for row in rows:
         if "error" in row:
-            table.add_row(row["input"], "", "", "", "", "", f"[red]{row['error']['kind']}[/]", row["error"]["message"])
+            table.add_row(
+                row["input"],
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"[red]{row['error']['kind']}[/]",
+                row["error"]["message"],
+            )
             continue
         notes = "; ".join(row["notes"])
         if not row["banks"]:
@@ -77,8 +90,14 @@ def _print(rows: list[dict[str, Any]]) -> None:
         for bank in row["banks"]:
             for m in bank["matches"]:
                 table.add_row(
-                    row["input"], f"{bank['bank']} ({bank['kind']})", str(m["entry_id"]), m["signal_type"],
-                    str(m["distance"]), m["via"], m["status"], notes,
+                    row["input"],
+                    f"{bank['bank']} ({bank['kind']})",
+                    str(m["entry_id"]),
+                    m["signal_type"],
+                    str(m["distance"]),
+                    m["via"],
+                    m["status"],
+                    notes,
                 )
     out.print(table)
     console.print("Matches prioritise human review; they are never verdicts.")

@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
 @token_app.command("create")
 def create_command(
     role: Annotated[
-        str, typer.Option(help="match (hash and match; 'hash' is the same), curate (banks), admin (all).")
+        str,
+        typer.Option(
+            help="match (hash and match; 'hash' is the same), curate (banks), admin (all)."
+        ),
     ],
     name: Annotated[str, typer.Option(help="A label for the token.")] = "",
     db: DbOption = None,
@@ -36,7 +39,9 @@ def create_command(
     if json_output:
         emit_json({"id": new.id, "name": new.name, "role": new.role, "token": new.token})
         return
-    console.print(f"token {new.id} ({new.name}, role {new.role}); store it now, it is not shown again:")
+    console.print(
+        f"token {new.id} ({new.name}, role {new.role}); store it now, it is not shown again:"
+    )
     out.print(new.token)
 
 
@@ -56,7 +61,20 @@ def list_command(db: DbOption = None, json_output: JsonOption = False) -> None:
         return
     table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
     for r in rows:
-        table.add_row(*(str(r[k] or "")[:19] for k in ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")))
+        table.add_row(
+            *(
+                str(r[k] or "")[:19]
+                for k in (
+                    "id",
+                    "name",
+                    "role",
+                    "prefix",
+                    "created_at",
+                    "last_used_at",
+                    "revoked_at",
+                )
+            )
+        )
     out.print(table)
 
 

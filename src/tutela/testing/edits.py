@@ -33,7 +33,9 @@ def caption(image: Image.Image) -> Image.Image:
     top = int(h * 0.84)
     draw.rectangle([0, top, w, h], fill=(0, 0, 0, 150))
     font = ImageFont.load_default(size=max(10, h // 16))
-    draw.text((w // 20, top + h // 40), "A SUNNY DAY BY THE LAKE", fill=(255, 255, 255, 255), font=font)
+    draw.text(
+        (w // 20, top + h // 40), "A SUNNY DAY BY THE LAKE", fill=(255, 255, 255, 255), font=font
+    )
     return Image.alpha_composite(out, bar).convert("RGB")
 
 

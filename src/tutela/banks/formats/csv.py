@@ -20,7 +20,9 @@ from tutela.banks.records import EntryRecord, RecordError
 SOURCE_KEY = "source_key"
 
 
-def read(stream: BinaryIO, default_signal_type: str | None = None) -> Iterator[EntryRecord | RecordError]:
+def read(
+    stream: BinaryIO, default_signal_type: str | None = None
+) -> Iterator[EntryRecord | RecordError]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     reader = csv.reader(text)
     header: list[str] | None = None
@@ -34,7 +36,9 @@ def read(stream: BinaryIO, default_signal_type: str | None = None) -> Iterator[E
             if row[0].strip().lower() == "signal_type":
                 header = [cell.strip() for cell in row]
                 if len(header) < 2 or header[1].lower() != "value":
-                    yield RecordError(f"line {line}", "the header must start with signal_type,value")
+                    yield RecordError(
+                        f"line {line}", "the header must start with signal_type,value"
+                    )
                     return
                 continue
         if len(row) < 2 and default_signal_type is None:
@@ -46,7 +50,9 @@ def read(stream: BinaryIO, default_signal_type: str | None = None) -> Iterator[E
             signal_type, value, rest = row[0], row[1], row[2:]
         names = header[2:] if header else [f"column_{i + 3}" for i in range(len(rest))]
         if len(rest) > len(names):
-            yield RecordError(f"line {line}", f"{len(row)} columns but the header names {len(header or [])}")
+            yield RecordError(
+                f"line {line}", f"{len(row)} columns but the header names {len(header or [])}"
+            )
             continue
         metadata: dict[str, Any] = {}
         source_key = ""

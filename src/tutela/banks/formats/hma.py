@@ -16,7 +16,9 @@ from tutela.banks.formats import BankFormat, Records, WriteSummary
 from tutela.banks.records import EntryRecord, RecordError
 
 
-def read(stream: BinaryIO, default_signal_type: str | None = None) -> Iterator[EntryRecord | RecordError]:
+def read(
+    stream: BinaryIO, default_signal_type: str | None = None
+) -> Iterator[EntryRecord | RecordError]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
     for number, raw in enumerate(text, start=1):
         line = raw.strip()
@@ -42,4 +44,6 @@ def write(records: Records, out: TextIO) -> WriteSummary:
     return summary
 
 
-FORMAT = BankFormat("hma", "HMA/threatexchange local file: '<signal_type> <value>' per line", read, write)
+FORMAT = BankFormat(
+    "hma", "HMA/threatexchange local file: '<signal_type> <value>' per line", read, write
+)

@@ -78,7 +78,7 @@ class _Builder:
         return self.builder.value
 
 
-def _skip_bom(stream: BinaryIO) -> BinaryIO:
+def _skip_bom(stream: BinaryIO) -> Any:
     head = stream.read(3)
     if head != b"\xef\xbb\xbf":
         return _Prefixed(head, stream)
@@ -103,7 +103,9 @@ class _Prefixed:
         return self.stream.read(n)
 
 
-def read(stream: BinaryIO, default_signal_type: str | None = None) -> Iterator[EntryRecord | RecordError]:
+def read(
+    stream: BinaryIO, default_signal_type: str | None = None
+) -> Iterator[EntryRecord | RecordError]:
     media: _Builder | None = None
     outer: _Builder | None = None
     is_case = False
@@ -138,9 +140,7 @@ def read(stream: BinaryIO, default_signal_type: str | None = None) -> Iterator[E
                 outer.feed(event, value)
                 is_case = False
     except ijson.JSONError as exc:
-        yield RecordError(
-            f"after Media record {count}", f"not valid JSON, reading stopped: {exc}"
-        )
+        yield RecordError(f"after Media record {count}", f"not valid JSON, reading stopped: {exc}")
 
 
 def _looks_like_case(obj: Any) -> bool:
