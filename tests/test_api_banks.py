@@ -59,9 +59,37 @@ def test_probes_need_no_token_and_readyz_reports_the_index(
 ) -> None:
     base, _ = server
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-    ready = httpx.get(f"{base}/readyz")
-    assert ready.status_code == 200
-    assert ready.json()["checks"]["index"] == "ok"
+    deadline = time.monotonic() + 20
+    while (ready := httpx.get(f"{base}/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, ready.text
+        time.sleep(0.1)
+    assert ready.json()["checks"] == {"store": "ok", "index": "ok"}
+
+
+def test_readyz_reports_a_stale_index_until_it_catches_up(
+    server: tuple[str, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tutela.api import matching
+    from tutela.banks import service
+    from tutela.banks.records import EntryRecord
+
+    base, tokens = server
+    monkeypatch.setattr(matching, "STALE_AFTER", 0.0)
+    match = _auth(tokens["match"])
+    httpx.get(f"{base}/v1/match", params={"signal_type": "md5", "value": "0" * 32}, headers=match)
+    assert httpx.get(f"{base}/readyz").status_code == 200
+    # another process (a CLI import) adds entries behind the server's back
+    store = open_store(f"sqlite:///{tmp_path / 'api.db'}")
+    with store.transaction() as session:
+        service.create_bank(session, "LATE")
+    service.import_records(store, "LATE", [EntryRecord("pdq", "a" * 64)])
+    stale = httpx.get(f"{base}/readyz")
+    assert stale.status_code == 503 and "stale" in stale.json()["checks"]["index"]
+    found = httpx.get(
+        f"{base}/v1/match", params={"signal_type": "pdq", "value": "a" * 64}, headers=match
+    )
+    assert found.json()["matched"] is True  # the request caught the index up
+    assert httpx.get(f"{base}/readyz").status_code == 200
 
 
 def test_every_other_route_needs_a_token_with_the_right_role(

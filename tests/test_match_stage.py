@@ -108,3 +108,23 @@ def test_flood_guard_quarantines_an_entry_that_matches_too_much(
     after = match_case(store, 1)
     assert after["entries_quarantined"] == 0 and after["items_matched"] == 6
     assert len(checks) == 6
+
+
+def test_bank_a_case_items_with_variants(tmp_path: Path) -> None:
+    from tutela.banks.images import add_case_items
+    from tutela.banks.matcher import Matcher
+    from tutela.banks.queries import queries_from_files
+
+    folder = _folder(tmp_path)
+    store = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    scan(store, [str(folder / "same.png"), str(folder / "other.png")], "confirmed", workers=1)
+    with store.transaction() as session:
+        service.create_bank(session, "CONFIRMED")
+    summary = add_case_items(store, "CONFIRMED", "confirmed")
+    assert summary.added == 8 and summary.rejected == 0
+    matcher = Matcher(store)
+    matcher.refresh()
+    (query,) = queries_from_files([str(folder / "cropped.jpg")])
+    (result,) = matcher.match([query])  # type: ignore[list-item]
+    assert result.matched and result.hits[0].via.startswith("crop-")
+    assert result.hits[0].metadata["case"] == "confirmed"

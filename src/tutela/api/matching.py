@@ -44,6 +44,7 @@ class LiveMatcher:
         self.matcher = matcher
         self.lock = threading.Lock()
         self.loaded = False
+        self.error = ""
 
     def fresh(self) -> Matcher:
         with self.lock:
@@ -51,12 +52,20 @@ class LiveMatcher:
             self.loaded = True
         return self.matcher
 
-    def readiness(self) -> str:
-        if not self.loaded:
+    def load_in_background(self) -> None:
+        """Start loading the index so the server answers probes meanwhile."""
+
+        def load() -> None:
             try:
                 self.fresh()
-            except Exception as exc:  # report, never crash the probe
-                return f"index not loaded: {type(exc).__name__}"
+            except Exception as exc:  # reported by readiness()
+                self.error = f"{type(exc).__name__}: {exc}"
+
+        threading.Thread(target=load, name="tutela-index-load", daemon=True).start()
+
+    def readiness(self) -> str:
+        if not self.loaded:
+            return f"index not loaded: {self.error}" if self.error else "index loading"
         try:
             if self.matcher.is_fresh():
                 return "ok"
@@ -182,6 +191,7 @@ def setup(app: FastAPI) -> None:
     if not hasattr(app.state, "ready"):
         app.state.ready = {}
     app.state.ready["index"] = live.readiness
+    live.load_in_background()
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(TutelaError)

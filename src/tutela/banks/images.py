@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -40,7 +42,7 @@ def add_images(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Hash every image under ``paths`` into the bank (MD5, SHA-1, SHA-256, PDQ and,
-    with ``variants``, crop and un-letterboxed PDQ variants). Bad files are counted."""
+    with ``variants``, crop, region and un-letterboxed PDQ variants). Bad files are counted."""
     from tutela.engine.local import PipelineSpec, run_task
     from tutela.engine.tasks import plan
 
@@ -58,63 +60,127 @@ def add_images(
                 message = item.error_message if item and item.error_kind else None
                 summary.reject(result.path, message or (fatal[0].message if fatal else "no item"))
                 continue
-            if item.kind != "image":
-                summary.reject(result.path, f"not an image ({item.format})")
-                continue
             meta = {"file": result.path.rsplit("/", 1)[-1], **(metadata or {})}
-            rows = [
-                _row(bank_id, signal_type, value, item.sha256, meta)
-                for signal_type, value in (
-                    ("md5", item.md5),
-                    ("sha1", item.sha1),
-                    ("sha256", item.sha256),
-                )
-            ]
-            usable_pdq = item.pdq and (item.pdq_quality or 0) >= PDQ_QUALITY_THRESHOLD
-            if usable_pdq:
-                rows.append(_row(bank_id, "pdq", str(item.pdq), item.sha256, meta))
-            else:
-                summary.reject(
-                    result.path,
-                    f"PDQ quality {item.pdq_quality} is below {PDQ_QUALITY_THRESHOLD}: "
-                    "only exact hashes were banked",
-                )
-            extra: list[tuple[str, str]] = []
-            if usable_pdq and variants and "!/" not in result.path:
-                try:
-                    extra = variant_hashes(result.path)
-                except MediaError as exc:
-                    summary.reject(result.path, f"variants not computed: {exc.message}")
-            with store.transaction() as session:
-                added, updated = upsert_rows(session, rows)
-                summary.added += added
-                summary.updated += updated
-                for row in rows:
-                    summary.by_type[row["signal_type"]] += 1
-                if extra:
-                    parent = session.scalar(
-                        select(Entry.id).where(
-                            Entry.bank_id == bank_id,
-                            Entry.signal_type == "pdq",
-                            Entry.value == item.pdq,
-                            Entry.variant == "",
-                            Entry.source_key == item.sha256,
-                        )
-                    )
-                    upsert_rows(
-                        session,
-                        [
-                            {
-                                **_row(bank_id, "pdq", value, item.sha256, meta),
-                                "variant": name,
-                                "parent_id": parent,
-                            }
-                            for name, value in extra
-                        ],
-                    )
+            _bank_item(store, bank_id, _Facts.of(item), result.path, meta, variants, summary)
     with store.transaction() as session:
         log_event(session, bank_id, "add-images", summary.to_json())
     return summary
+
+
+def add_case_items(
+    store: Store,
+    bank_name: str,
+    case: str,
+    metadata: dict[str, Any] | None = None,
+    variants: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Bank every image item of a case; variants where a location is still a readable file."""
+    from tutela.store.queries import iter_items
+
+    with store.session() as session:
+        bank_id = get_bank(session, bank_name).id
+        items = [(_Facts.of(item), paths) for item, paths in iter_items(session, case)]
+    summary = ImportSummary(bank_name)
+    for facts, paths in items:
+        if on_progress:
+            on_progress(1)
+        if facts.error_kind:
+            summary.reject(paths[0] if paths else facts.sha256, facts.error_kind)
+            continue
+        readable = next((p for p in paths if "!/" not in p and os.path.isfile(p)), None)
+        meta = {"file": (paths[0] if paths else "").rsplit("/", 1)[-1], "case": case}
+        meta.update(metadata or {})
+        _bank_item(store, bank_id, facts, readable, meta, variants, summary)
+    with store.transaction() as session:
+        log_event(session, bank_id, "add-case-items", {"case": case, **summary.to_json()})
+    return summary
+
+
+@dataclass(frozen=True)
+class _Facts:
+    sha256: str
+    sha1: str
+    md5: str
+    kind: str
+    format: str
+    pdq: str | None
+    pdq_quality: int | None
+    error_kind: str | None
+
+    @classmethod
+    def of(cls, item: Any) -> _Facts:
+        return cls(
+            item.sha256,
+            item.sha1,
+            item.md5,
+            item.kind,
+            item.format,
+            item.pdq,
+            item.pdq_quality,
+            item.error_kind,
+        )
+
+
+def _bank_item(
+    store: Store,
+    bank_id: int,
+    item: _Facts,
+    path: str | None,
+    meta: dict[str, Any],
+    variants: bool,
+    summary: ImportSummary,
+) -> None:
+    where = path or item.sha256
+    if item.kind != "image":
+        summary.reject(where, f"not an image ({item.format})")
+        return
+    rows = [
+        _row(bank_id, signal_type, value, item.sha256, meta)
+        for signal_type, value in (("md5", item.md5), ("sha1", item.sha1), ("sha256", item.sha256))
+    ]
+    usable_pdq = bool(item.pdq) and (item.pdq_quality or 0) >= PDQ_QUALITY_THRESHOLD
+    if usable_pdq:
+        rows.append(_row(bank_id, "pdq", str(item.pdq), item.sha256, meta))
+    else:
+        summary.reject(
+            where,
+            f"PDQ quality {item.pdq_quality} is below {PDQ_QUALITY_THRESHOLD}: "
+            "only exact hashes were banked",
+        )
+    extra: list[tuple[str, str]] = []
+    if usable_pdq and variants and path is not None and "!/" not in path:
+        try:
+            extra = variant_hashes(path)
+        except MediaError as exc:
+            summary.reject(where, f"variants not computed: {exc.message}")
+    with store.transaction() as session:
+        added, updated = upsert_rows(session, rows)
+        summary.added += added
+        summary.updated += updated
+        for row in rows:
+            summary.by_type[row["signal_type"]] += 1
+        if extra:
+            parent = session.scalar(
+                select(Entry.id).where(
+                    Entry.bank_id == bank_id,
+                    Entry.signal_type == "pdq",
+                    Entry.value == item.pdq,
+                    Entry.variant == "",
+                    Entry.source_key == item.sha256,
+                )
+            )
+            upsert_rows(
+                session,
+                [
+                    {
+                        **_row(bank_id, "pdq", value, item.sha256, meta),
+                        "variant": name,
+                        "parent_id": parent,
+                    }
+                    for name, value in extra
+                ],
+            )
 
 
 def _row(

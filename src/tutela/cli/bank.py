@@ -300,7 +300,12 @@ def export_command(
 @bank_app.command("add")
 def add_command(
     name: str,
-    files: Annotated[list[Path], typer.Argument(help="Images (or folders/archives of them).")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Images (or folders/archives of them).")
+    ] = None,
+    case: Annotated[
+        str | None, typer.Option("--case", help="Bank every image item of this case instead.")
+    ] = None,
     variants: Annotated[
         bool, typer.Option(help="Also store crop/un-letterboxed PDQ variants for edited copies.")
     ] = True,
@@ -310,19 +315,25 @@ def add_command(
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Hash images into a bank (MD5, SHA-1, SHA-256, PDQ and edited-copy variants)."""
-    from tutela.banks.images import add_images
+    """Hash images (or a case's image items) into a bank: MD5, SHA-1, SHA-256, PDQ and
+    edited-copy variants."""
+    from tutela.banks.images import add_case_items, add_images
     from tutela.store import open_store
 
-    missing = [str(f) for f in files if not f.exists()]
+    if bool(files) == bool(case):
+        raise fail("give image files, or --case NAME (not both)")
+    missing = [str(f) for f in files or [] if not f.exists()]
     if missing:
         raise fail(f"no such file or folder: {', '.join(missing)}")
     with errors_exit():
         store = open_store(db)
         with _Counter(f"hashing into {name}") as counter:
-            summary = add_images(
-                store, name, [str(f) for f in files], _settings(meta), variants, counter
-            )
+            if case:
+                summary = add_case_items(store, name, case, _settings(meta), variants, counter)
+            else:
+                summary = add_images(
+                    store, name, [str(f) for f in files or []], _settings(meta), variants, counter
+                )
     _print_import(summary, json_output)
 
 
