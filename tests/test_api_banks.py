@@ -17,6 +17,9 @@ from tutela.auth.tokens import create_token
 from tutela.store import open_store
 from tutela.testing.synth import encode, landscape, shapes
 
+http = httpx.Client(timeout=120)
+"""Generous: the first request after entries are added may compile the index's kernels."""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -58,9 +61,9 @@ def test_probes_need_no_token_and_readyz_reports_the_index(
     server: tuple[str, dict[str, str]],
 ) -> None:
     base, _ = server
-    assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+    assert http.get(f"{base}/healthz").json() == {"status": "ok"}
     deadline = time.monotonic() + 20
-    while (ready := httpx.get(f"{base}/readyz")).status_code != 200:
+    while (ready := http.get(f"{base}/readyz")).status_code != 200:
         assert time.monotonic() < deadline, ready.text
         time.sleep(0.1)
     assert ready.json()["checks"] == {"store": "ok", "index": "ok"}
@@ -76,43 +79,43 @@ def test_readyz_reports_a_stale_index_until_it_catches_up(
     base, tokens = server
     monkeypatch.setattr(matching, "STALE_AFTER", 0.0)
     match = _auth(tokens["match"])
-    httpx.get(f"{base}/v1/match", params={"signal_type": "md5", "value": "0" * 32}, headers=match)
-    assert httpx.get(f"{base}/readyz").status_code == 200
+    http.get(f"{base}/v1/match", params={"signal_type": "md5", "value": "0" * 32}, headers=match)
+    assert http.get(f"{base}/readyz").status_code == 200
     # another process (a CLI import) adds entries behind the server's back
     store = open_store(f"sqlite:///{tmp_path / 'api.db'}")
     with store.transaction() as session:
         service.create_bank(session, "LATE")
     service.import_records(store, "LATE", [EntryRecord("pdq", "a" * 64)])
-    stale = httpx.get(f"{base}/readyz")
+    stale = http.get(f"{base}/readyz")
     assert stale.status_code == 503 and "stale" in stale.json()["checks"]["index"]
-    found = httpx.get(
+    found = http.get(
         f"{base}/v1/match", params={"signal_type": "pdq", "value": "a" * 64}, headers=match
     )
     assert found.json()["matched"] is True  # the request caught the index up
-    assert httpx.get(f"{base}/readyz").status_code == 200
+    assert http.get(f"{base}/readyz").status_code == 200
 
 
 def test_every_other_route_needs_a_token_with_the_right_role(
     server: tuple[str, dict[str, str]],
 ) -> None:
     base, tokens = server
-    assert httpx.get(f"{base}/v1/banks").status_code == 401
-    assert httpx.get(f"{base}/v1/banks", headers=_auth("tut_nope_nope")).status_code == 401
-    assert httpx.get(f"{base}/v1/banks", headers=_auth(tokens["match"])).status_code == 403
-    assert httpx.get(f"{base}/v1/banks", headers=_auth(tokens["curate"])).status_code == 200
-    assert httpx.get(f"{base}/v1/banks", headers=_auth(tokens["admin"])).status_code == 200
+    assert http.get(f"{base}/v1/banks").status_code == 401
+    assert http.get(f"{base}/v1/banks", headers=_auth("tut_nope_nope")).status_code == 401
+    assert http.get(f"{base}/v1/banks", headers=_auth(tokens["match"])).status_code == 403
+    assert http.get(f"{base}/v1/banks", headers=_auth(tokens["curate"])).status_code == 200
+    assert http.get(f"{base}/v1/banks", headers=_auth(tokens["admin"])).status_code == 200
     pdq = "f" * 64
     query = {"signal_type": "pdq", "value": pdq}
-    assert httpx.get(f"{base}/v1/match", params=query).status_code == 401
+    assert http.get(f"{base}/v1/match", params=query).status_code == 401
     assert (
-        httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["curate"])).status_code
+        http.get(f"{base}/v1/match", params=query, headers=_auth(tokens["curate"])).status_code
         == 403
     )
     assert (
-        httpx.get(f"{base}/v1/match", params=query, headers=_auth(tokens["match"])).status_code
+        http.get(f"{base}/v1/match", params=query, headers=_auth(tokens["match"])).status_code
         == 200
     )
-    spec = httpx.get(f"{base}/openapi.json").json()
+    spec = http.get(f"{base}/openapi.json").json()
     assert "never verdicts" in spec["info"]["description"]
     assert "/v1/match/upload" in spec["paths"]
 
@@ -120,22 +123,22 @@ def test_every_other_route_needs_a_token_with_the_right_role(
 def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, str]]) -> None:
     base, tokens = server
     curate, match = _auth(tokens["curate"]), _auth(tokens["match"])
-    created = httpx.post(
+    created = http.post(
         f"{base}/v1/banks", json={"name": "KNOWN", "pdq_threshold": 31}, headers=curate
     )
     assert created.status_code == 201, created.text
-    httpx.post(f"{base}/v1/banks", json={"name": "FP", "kind": "negative"}, headers=curate)
+    http.post(f"{base}/v1/banks", json={"name": "FP", "kind": "negative"}, headers=curate)
     image = encode(landscape(7), "PNG")
-    added = httpx.post(
+    added = http.post(
         f"{base}/v1/banks/KNOWN/images", files={"file": ("banked.png", image)}, headers=curate
     ).json()
     assert added["added"] == 4 and added["rejected"] == 0
 
-    hashed = httpx.post(f"{base}/v1/hash", files={"file": ("q.png", image)}, headers=match).json()
+    hashed = http.post(f"{base}/v1/hash", files={"file": ("q.png", image)}, headers=match).json()
     types = [s["signal_type"] for s in hashed["signals"]]
     assert {"md5", "sha1", "sha256", "pdq"} <= set(types)
     # the hash output pipes straight into matching
-    results = httpx.post(
+    results = http.post(
         f"{base}/v1/match", json=[{"signals": hashed["signals"]}], headers=match
     ).json()
     assert results[0]["matched"] is True
@@ -145,15 +148,13 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
 
     # a recompressed copy matches by PDQ only
     copy = encode(landscape(7), "JPEG", quality=60)
-    up = httpx.post(
-        f"{base}/v1/match/upload", files={"file": ("c.jpg", copy)}, headers=match
-    ).json()
+    up = http.post(f"{base}/v1/match/upload", files={"file": ("c.jpg", copy)}, headers=match).json()
     assert up["matched"] is True
     assert [m["signal_type"] for m in up["banks"][0]["matches"]] == ["pdq"]
     assert up["banks"][0]["matches"][0]["distance"] <= 31
 
     # an unrelated image does not match
-    other = httpx.post(
+    other = http.post(
         f"{base}/v1/match/upload",
         files={"file": ("o.png", encode(shapes(3), "PNG"))},
         headers=match,
@@ -162,13 +163,13 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
 
     # a negative entry for the same PDQ suppresses the positive match
     pdq = next(s["value"] for s in hashed["signals"] if s["signal_type"] == "pdq")
-    neg = httpx.post(
+    neg = http.post(
         f"{base}/v1/banks/FP/entries",
         json={"entries": [{"signal_type": "pdq", "value": pdq, "metadata": {"why": "logo"}}]},
         headers=curate,
     ).json()
     assert neg["added"] == 1
-    again = httpx.get(
+    again = http.get(
         f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match
     ).json()
     assert again["matched"] is False and again["suppressed"] is True
@@ -176,12 +177,12 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
     assert statuses == {"FP": ["match"], "KNOWN": ["suppressed"]}
 
     # disabling the negative entry (incrementally, no rebuild) restores the match
-    entries = httpx.get(f"{base}/v1/banks/FP/entries", headers=curate).json()
-    disabled = httpx.post(
+    entries = http.get(f"{base}/v1/banks/FP/entries", headers=curate).json()
+    disabled = http.post(
         f"{base}/v1/entries/{entries[0]['id']}/disable", json={"reason": "reviewed"}, headers=curate
     ).json()
     assert disabled["status"] == "disabled"
-    final = httpx.get(
+    final = http.get(
         f"{base}/v1/match", params={"signal_type": "pdq", "value": pdq}, headers=match
     ).json()
     assert final["matched"] is True
@@ -190,20 +191,18 @@ def test_bank_curation_hash_and_match_round_trip(server: tuple[str, dict[str, st
 def test_invalid_input_is_400_never_500(server: tuple[str, dict[str, str]]) -> None:
     base, tokens = server
     match, curate = _auth(tokens["match"]), _auth(tokens["curate"])
-    bad = httpx.get(
-        f"{base}/v1/match", params={"signal_type": "pdq", "value": "abc"}, headers=match
-    )
+    bad = http.get(f"{base}/v1/match", params={"signal_type": "pdq", "value": "abc"}, headers=match)
     assert bad.status_code == 400 and "64 hexadecimal digits" in bad.json()["detail"]
-    unknown = httpx.get(
+    unknown = http.get(
         f"{base}/v1/match", params={"signal_type": "nope", "value": "1"}, headers=match
     )
     assert unknown.status_code == 400 and "unknown signal type" in unknown.json()["detail"]
     body = [{"signals": [{"signal_type": "md5", "value": "zz"}]}]
-    assert httpx.post(f"{base}/v1/match", json=body, headers=match).status_code == 400
-    assert httpx.post(f"{base}/v1/match", json=[{"signals": []}], headers=match).status_code == 422
-    missing = httpx.get(f"{base}/v1/banks/NOPE", headers=curate)
+    assert http.post(f"{base}/v1/match", json=body, headers=match).status_code == 400
+    assert http.post(f"{base}/v1/match", json=[{"signals": []}], headers=match).status_code == 422
+    missing = http.get(f"{base}/v1/banks/NOPE", headers=curate)
     assert missing.status_code == 404
-    junk = httpx.post(
+    junk = http.post(
         f"{base}/v1/match/upload",
         files={"file": ("x.jpg", b"\xff\xd8\xffnot a jpeg")},
         headers=match,
@@ -211,17 +210,17 @@ def test_invalid_input_is_400_never_500(server: tuple[str, dict[str, str]]) -> N
     # a damaged file still matches by its bytes; the result says why PDQ is missing
     assert junk.status_code == 200
     assert any("corrupt" in note for note in junk.json()["notes"])
-    empty = httpx.post(f"{base}/v1/hash", files={"file": ("e.jpg", b"")}, headers=match)
+    empty = http.post(f"{base}/v1/hash", files={"file": ("e.jpg", b"")}, headers=match)
     assert empty.status_code == 400
-    big = httpx.post(
+    big = http.post(
         f"{base}/v1/hash", files={"file": ("big.bin", b"\0" * (3 * 1024 * 1024))}, headers=match
     )
     assert big.status_code == 413
-    dup = httpx.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate)
+    dup = http.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate)
     assert dup.status_code == 201
-    assert httpx.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate).status_code == 400
+    assert http.post(f"{base}/v1/banks", json={"name": "A"}, headers=curate).status_code == 400
     assert (
-        httpx.post(
+        http.post(
             f"{base}/v1/banks", json={"name": "B", "pdq_threshold": 500}, headers=curate
         ).status_code
         == 400

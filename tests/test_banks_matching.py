@@ -173,8 +173,62 @@ def test_brute_force_index_is_exact() -> None:
     index.add(np.arange(300, dtype=np.int64), base)
     queries = base[:20].copy()
     queries[:, 0] ^= 0b111  # 3 bits away from their source
-    for (ids, dists), q in zip(index.search(queries, 31), queries, strict=True):
+    hits = index.query(queries, 31)
+    for qi, q in enumerate(queries):
         expected = np.unpackbits(base ^ q, axis=1).sum(axis=1)
-        assert sorted(ids.tolist()) == sorted(np.nonzero(expected <= 31)[0].tolist())
-        assert all(dists == expected[ids])
+        mine = hits.query == qi
+        assert sorted(hits.ids[mine].tolist()) == sorted(np.nonzero(expected <= 31)[0].tolist())
+        assert all(hits.distance[mine] == expected[hits.ids[mine]])
+    assert len(BruteForcePdqIndex().query(queries, 31).ids) == 0
     assert hex_to_array([PDQ]).tobytes().hex() == PDQ
+
+
+def _random_bank(store: Store, rng: np.random.Generator) -> list[str]:
+    """Random hashes plus clusters of near-duplicates, spread over three banks."""
+    centres = [f"{int.from_bytes(rng.bytes(32)):064x}" for _ in range(40)]
+    values = list(centres)
+    for centre in centres[:20]:
+        for bits in rng.integers(1, 45, 6):
+            values.append(flip(centre, int(bits)))
+    for i, value in enumerate(values):
+        bank = ("S", "M", "L")[i % 3]
+        add(store, bank, EntryRecord("pdq", value, source_key=str(i)))
+    return values
+
+
+def test_matching_is_identical_with_the_fallback_and_the_fast_index(tmp_path: Path) -> None:
+    from tutela.banks.pdq_index import fast_index_available, new_index
+
+    if not fast_index_available():
+        pytest.skip("tutela.index (the fast PDQ index) is not installed in this checkout")
+    store = make_store(
+        f"sqlite:///{tmp_path / 'e.db'}",
+        ("S", "positive", 10),
+        ("M", "positive", 31),
+        ("L", "negative", 45),
+    )
+    rng = np.random.default_rng(7)
+    values = _random_bank(store, rng)
+    queries = [
+        query_from_values([("pdq", flip(v, int(b)))])
+        for v, b in zip(values, rng.integers(0, 40, len(values)), strict=True)
+    ]
+    results = {}
+    for name, index in (("fallback", BruteForcePdqIndex()), ("fast", new_index())):
+        matcher = Matcher(store, index=index)
+        matcher.refresh()
+        results[name] = [r.to_json() for r in matcher.match(queries)]
+    assert results["fast"] == results["fallback"]
+    assert sum(len(r["banks"]) for r in results["fast"]) > len(queries)
+    # persisted: a new matcher loads the saved index, then catches up incrementally
+    saved = Matcher(store, index_dir=tmp_path / "index")
+    saved.refresh()
+    assert (tmp_path / "index" / "tutela-banks.json").is_file()
+    add(store, "M", EntryRecord("pdq", flip(values[0], 2), source_key="late"))
+    reloaded = Matcher(store, index_dir=tmp_path / "index")
+    assert reloaded.loaded_id == saved.loaded_id  # loaded, not rebuilt
+    assert reloaded.refresh() == 1
+    after = [r.to_json() for r in reloaded.match(queries)]
+    fresh = Matcher(store, index=BruteForcePdqIndex())
+    fresh.refresh()
+    assert after == [r.to_json() for r in fresh.match(queries)]

@@ -16,13 +16,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
 
 from tutela.banks.models import Bank, Entry
-from tutela.banks.pdq_index import PdqIndex, hex_to_array, new_index
+from tutela.banks.pdq_index import PdqIndex, hex_to_array, load_persisted, new_index, persist
 from tutela.banks.service import current_revision
 from tutela.banks.signal_types import ItemFacts, compared_types, registry
 from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD
@@ -127,15 +128,28 @@ def query_from_item(item: ItemFacts, label: str | None = None) -> Query:
 class Matcher:
     """Banks in memory for matching: the PDQ index plus what keeps it fresh."""
 
-    def __init__(self, store: Store, index: PdqIndex | None = None) -> None:
+    def __init__(
+        self, store: Store, index: PdqIndex | None = None, index_dir: Path | None = None
+    ) -> None:
         self.store = store
-        self.index = index if index is not None else new_index()
+        self.index_dir = index_dir
         self.loaded_id = 0
         self.revision = -1
         self.refreshed_at = 0.0
+        persisted = None
+        if index is None and index_dir is not None:
+            persisted = load_persisted(index_dir, store.url)
+        if persisted is not None:
+            self.index, self.loaded_id = persisted
+        else:
+            self.index = index if index is not None else new_index()
 
     def refresh(self) -> int:
-        """Add entries created since the last refresh to the index; returns how many."""
+        """Add entries created since the last refresh to the index; returns how many.
+
+        With an ``index_dir``, the index is saved after growing (only new segments
+        are written) and loaded at the next start instead of being rebuilt.
+        """
         hamming = compared_types("hamming")
         added = 0
         with self.store.session() as session:
@@ -155,6 +169,8 @@ class Matcher:
                 added += len(rows)
             newest = session.scalar(select(func.max(Entry.id))) or 0
             self.loaded_id = max(self.loaded_id, int(newest))
+        if added and self.index_dir is not None:
+            persist(self.index, self.index_dir, self.store.url, self.loaded_id)
         self.refreshed_at = time.time()
         return added
 
@@ -237,12 +253,14 @@ class Matcher:
                 rows.append((qi, via, value))
         if not rows or not len(self.index):
             return
-        results = self.index.search(hex_to_array([r[2] for r in rows]), radius)
-        for (qi, via, _), (ids, dists) in zip(rows, results, strict=True):
-            for entry_id, dist in zip(ids.tolist(), dists.tolist(), strict=True):
-                best = found[qi].get(entry_id)
-                if best is None or dist < best[0]:
-                    found[qi][entry_id] = (int(dist), via)
+        hits = self.index.query(hex_to_array([r[2] for r in rows]), radius)
+        for row, entry_id, dist in zip(
+            hits.query.tolist(), hits.ids.tolist(), hits.distance.tolist(), strict=True
+        ):
+            qi, via, _ = rows[row]
+            best = found[qi].get(entry_id)
+            if best is None or dist < best[0]:
+                found[qi][entry_id] = (int(dist), via)
 
 
 def _load_entries(session: Any, ids: Iterable[int]) -> dict[int, Entry]:
