@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tutela.api.auth import require_role
 from tutela.api.schemas import HashResponse, MatchRequest, MatchResponse
 from tutela.api.uploads import max_upload_bytes, read_upload
-from tutela.banks.matcher import Matcher
+from tutela.banks.matcher import Matcher, index_dir_from_env
 from tutela.banks.matcher import Query as MatchQuery
 from tutela.banks.queries import query_from_upload, query_from_values
 from tutela.banks.service import UnknownBank, UnknownEntry
@@ -186,7 +186,7 @@ class BodyLimit:
 
 
 def setup(app: FastAPI) -> None:
-    live = LiveMatcher(Matcher(app.state.store))
+    live = LiveMatcher(Matcher(app.state.store, index_dir=index_dir_from_env()))
     app.state.matcher = live
     if not hasattr(app.state, "ready"):
         app.state.ready = {}

@@ -4,7 +4,8 @@
 is letterboxed or padded) and of its top and bottom 80 % (so a caption over one
 edge still leaves a matching region). Matching queries them beside the plain PDQ;
 banks built from images store the same variants (:mod:`tutela.banks.variants`).
-Skip it with ``--skip-signal pdq_variants`` to trade that robustness for speed.
+It reuses the pixels the pipeline hashed for PDQ (no second decode); skip it with
+``--skip-signal pdq_variants`` to trade that robustness for speed.
 """
 
 from __future__ import annotations
@@ -12,21 +13,27 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from tutela.banks.variants import border_box, region_hashes, unletterboxed
 from tutela.engine.context import MediaContext
+from tutela.engine.pipeline import PDQ_PIXELS
 from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD
 from tutela.signals.registry import Analyzer
 
-PROBE_SIDE = 160
+
+def _pixels(ctx: MediaContext) -> Image.Image:
+    cached = ctx.cached(PDQ_PIXELS)
+    if cached is None:
+        return ctx.rgb(512)
+    return Image.fromarray(np.ascontiguousarray(cached), "RGB")
 
 
 def _run(ctx: MediaContext) -> dict[str, Any]:
-    image = ctx.rgb(512)
+    image = _pixels(ctx)
     found = region_hashes(image)
-    probe = ctx.rgb(PROBE_SIDE)
-    if border_box(np.asarray(probe)) is not None:
-        inner = unletterboxed(image, probe)
+    if border_box(np.asarray(image)) is not None:
+        inner = unletterboxed(image)
         if inner is not None:
             found.append(("unletterboxed", inner))
     return {

@@ -12,6 +12,7 @@ machine signals for human review, never verdicts.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -123,6 +124,15 @@ def query_from_item(item: ItemFacts, label: str | None = None) -> Query:
             signals.append((st.name, value))
     extra = [(via, v) for via, values in item.extra.items() for v in values]
     return Query(label or item.sha256, signals, item.pdq_quality, extra)
+
+
+INDEX_DIR_ENV = "TUTELA_INDEX_DIR"
+"""Folder where the PDQ index is persisted between runs (loaded instead of rebuilt)."""
+
+
+def index_dir_from_env() -> Path | None:
+    value = os.environ.get(INDEX_DIR_ENV)
+    return Path(value).expanduser() if value else None
 
 
 class Matcher:

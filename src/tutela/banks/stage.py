@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 
 from tutela.banks.analyzers import extra_pdq
-from tutela.banks.matcher import Matcher, MatchResult, query_from_item
+from tutela.banks.matcher import Matcher, MatchResult, index_dir_from_env, query_from_item
 from tutela.banks.models import Bank, CaseItemCheck, Entry, Match
 from tutela.banks.service import current_revision, log_event
 from tutela.banks.signal_types import ItemFacts
@@ -57,7 +57,7 @@ def match_case(store: Store, case_id: int, matcher: Matcher | None = None) -> di
         has_banks = session.scalar(select(func.count()).select_from(Bank)) or 0
     if not has_banks:
         return {"banks": 0, "items_checked": 0, "matches": 0}
-    matcher = matcher or Matcher(store)
+    matcher = matcher or Matcher(store, index_dir=index_dir_from_env())
     matcher.refresh()
     checked = 0
     while True:

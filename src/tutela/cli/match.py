@@ -35,7 +35,7 @@ def match_command(
 
     Matches are signals for human review, never verdicts.
     """
-    from tutela.banks.matcher import Matcher, Query
+    from tutela.banks.matcher import Matcher, Query, index_dir_from_env
     from tutela.banks.queries import queries_from_files, query_from_values
     from tutela.banks.signal_types import InvalidSignal
     from tutela.store import open_store
@@ -56,7 +56,7 @@ def match_command(
         if files:
             queries += list(queries_from_files([str(f) for f in files], dihedral))
         store = open_store(db)
-        matcher = Matcher(store)
+        matcher = Matcher(store, index_dir=index_dir_from_env())
         matcher.refresh()
         good = [q for q in queries if isinstance(q, Query)]
         results = iter(matcher.match(good))
