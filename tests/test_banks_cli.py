@@ -36,26 +36,20 @@ def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
 def test_bank_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     tutela("bank", "create", "KNOWN", "--pdq-threshold", "20", db=db)
-    tutela("bank", "create", "FP", "--kind", "negative", db=db)
     listing = tmp_path / "list.csv"
     listing.write_text(f"signal_type,value,category\npdq,{PDQ},A1\nmd5,nothex,\n")
     imported = lines(
         tutela("bank", "import", "KNOWN", str(listing), "--format", "csv", "--json", db=db)
     )
     assert imported[0]["added"] == 1 and imported[0]["rejected"] == 1
-    banks = {b["name"]: b for b in lines(tutela("bank", "list", "--json", db=db))}
-    assert banks["KNOWN"]["pdq_threshold"] == 20 and banks["FP"]["kind"] == "negative"
-
     (match,) = lines(tutela("match", "--pdq", PDQ, "--json", db=db))
-    assert match["matched"] is True
+    assert match["matched"] is True and match["banks"][0]["pdq_threshold"] == 20
     assert match["banks"][0]["matches"][0]["metadata"] == {"category": "A1"}
     entry_id = match["banks"][0]["matches"][0]["entry_id"]
 
     disabled = lines(tutela("bank", "disable", str(entry_id), "--reason", "test", "--json", db=db))
     assert disabled[0]["status"] == "disabled"
     assert lines(tutela("match", "--pdq", PDQ, "--json", db=db))[0]["matched"] is False
-    tutela("bank", "enable", f"pdq:{PDQ}", "--bank", "KNOWN", db=db)
-
     exported = tutela("bank", "export", "KNOWN", "--format", "hma", db=db).stdout
     assert exported == f"pdq {PDQ}\n"
 
@@ -85,13 +79,10 @@ def test_tokens_are_shown_once_and_stored_hashed(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     (created,) = lines(tutela("token", "create", "--role", "hash", "--json", db=db))
     assert created["role"] == "match" and str(created["token"]).startswith("tut_")
-    listed = lines(tutela("token", "list", "--json", db=db))
-    assert "token" not in listed[0] and listed[0]["revoked_at"] is None
     assert str(created["token"]) not in db.read_bytes().decode("latin-1")
     tutela("token", "revoke", str(created["id"]), db=db)
-    assert lines(tutela("token", "list", "--json", db=db))[0]["revoked_at"] is not None
-    bad = tutela("token", "create", "--role", "root", db=db, check=False)
-    assert bad.returncode == 2 and "unknown role" in bad.stderr
+    listed = lines(tutela("token", "list", "--json", db=db))
+    assert "token" not in listed[0] and listed[0]["revoked_at"] is not None
 
 
 def test_migrations_agree_with_the_models(store_url: str) -> None:

@@ -232,3 +232,20 @@ def test_matching_is_identical_with_the_fallback_and_the_fast_index(tmp_path: Pa
     fresh = Matcher(store, index=BruteForcePdqIndex())
     fresh.refresh()
     assert after == [r.to_json() for r in fresh.match(queries)]
+
+
+def test_tokens_roles_and_revocation(tmp_path: Path) -> None:
+    from tutela.auth.tokens import TokenError, create_token, grants, revoke_token, verify_token
+
+    store = open_store(f"sqlite:///{tmp_path / 't.db'}")
+    with store.transaction() as session:
+        new = create_token(session, "hash")
+        assert new.role == "match"
+        assert verify_token(session, new.token) is not None
+        assert verify_token(session, new.token[:-1] + "x") is None
+        assert verify_token(session, "garbage") is None
+        revoke_token(session, new.id)
+        assert verify_token(session, new.token) is None
+        with pytest.raises(TokenError, match="unknown role"):
+            create_token(session, "root")
+    assert grants("admin", "curate") and grants("match", "hash") and not grants("match", "curate")
