@@ -74,7 +74,10 @@ def verify_token(session: Session, token: str) -> ApiToken | None:
     digest = _digest(token)
     for row in session.scalars(select(ApiToken).where(ApiToken.prefix == parts[1])):
         if hmac.compare_digest(row.digest, digest) and row.revoked_at is None:
-            row.last_used_at = utcnow()
+            now = utcnow()
+            last = row.last_used_at
+            if last is None or (now - last.replace(tzinfo=now.tzinfo)).total_seconds() > 60:
+                row.last_used_at = now  # at most one write a minute per token
             return row
     return None
 
