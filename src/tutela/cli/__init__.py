@@ -16,6 +16,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.items",
     "tutela.cli.serve",
     "tutela.cli.prompt",
+    "tutela.cli.bank",
+    "tutela.cli.match",
+    "tutela.cli.token",
 )
 
 app = typer.Typer(
