@@ -28,6 +28,10 @@ SOFTWARE_MAKES = {"black forest labs"}
 """``Make`` values written by generators, never by cameras."""
 
 
+def _plausible(value: str) -> bool:
+    return len(value) <= 64 and not any(c in value for c in "{}[]:\n")
+
+
 def ijg_table(base: list[int], quality: int) -> list[int]:
     scale = 5000 // quality if quality < 50 else 200 - quality * 2
     return [min(255, max(1, (b * scale + 50) // 100)) for b in base]
@@ -50,6 +54,8 @@ def ijg_quality(tables: dict[int, list[int]]) -> int | None:
 def camera_evidence(meta: FileMetadata) -> list[Evidence]:
     found: list[Evidence] = []
     make, model = meta.exif.get("Make", ""), meta.exif.get("Model", "")
+    if not (_plausible(make) and _plausible(model)):
+        make = model = ""  # ComfyUI stores its graphs in these tags
     if (make or model) and make.lower() not in SOFTWARE_MAKES:
         facts = {k: v for k, v in meta.exif.items() if k in CAMERA_FIELDS}
         lens = meta.exif.get("LensModel")

@@ -169,6 +169,8 @@ def xmp_evidence(values: XmpValues) -> list[Evidence]:
                 )
             )
     for value in values.get("dcterms:provenance", []):
+        if not value.startswith(("http://", "https://")):
+            continue  # "self#jumbf=..." points into the file's own manifest store
         found.append(
             Evidence(
                 "xmp",

@@ -9,7 +9,10 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "tutela.store.models",
+    "tutela.provenance.tables",
+)
 
 
 def load_all() -> type[Base]:

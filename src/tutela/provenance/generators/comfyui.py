@@ -156,10 +156,12 @@ def _from_sd_parsers(graph: Any, workflow: Any, info: GeneratorInfo, positives: 
         info.steps = info.steps if info.steps is not None else as_int(params.get("steps"))
         if info.cfg_scale is None:
             info.cfg_scale = as_float(params.get("cfg_scale"))
-        if sampler.model is not None and info.model is None:
-            info.model = sampler.model.name
-        if sampler.prompts and info.prompt is None:
-            info.prompt = ", ".join(p.value for p in sampler.prompts)
-        if sampler.negative_prompts and info.negative_prompt is None:
-            info.negative_prompt = ", ".join(p.value for p in sampler.negative_prompts)
-        positives.extend(p.value for p in sampler.prompts)
+        if sampler.model is not None and isinstance(sampler.model.name, str):
+            info.model = info.model or sampler.model.name
+        texts = [p.value for p in sampler.prompts if isinstance(p.value, str)]
+        negatives = [p.value for p in sampler.negative_prompts if isinstance(p.value, str)]
+        if texts and info.prompt is None:
+            info.prompt = ", ".join(texts)
+        if negatives and info.negative_prompt is None:
+            info.negative_prompt = ", ".join(negatives)
+        positives.extend(texts)
