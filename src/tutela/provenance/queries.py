@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from tutela.provenance.model import STATUSES
@@ -88,7 +89,7 @@ def iter_items_with_status(
         )
     if statuses:
         query = query.where(ProvenanceStatus.status.in_(list(statuses)))
-    rank = case(
+    rank = sql_case(
         {status: index for index, status in enumerate(STATUSES)},
         value=ProvenanceStatus.status,
         else_=len(STATUSES),

@@ -70,17 +70,38 @@ class Payload:
         return len(self.bits)
 
 
+def crc8(data: bytes) -> int:
+    """CRC-8 (polynomial 0x07): tells a misread operator number from a real one."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
 def tutela_payload(operator: int = 0) -> Payload:
-    """tutela's own mark for operator outputs: 48 fixed bits + a 16-bit operator number."""
+    """tutela's own mark for operator outputs: 48 fixed bits, a 16-bit operator number and
+    its CRC-8 (72 bits). Detection uses the fixed bits; the operator is reported only when
+    its CRC checks, because single bits of a weak mark are often misread."""
     if not 0 <= operator < 2**16:
         raise ValueError("operator must fit in 16 bits")
+    number = operator.to_bytes(2, "big")
     return Payload(
         "tutela",
         "tutela operator mark v1",
-        _bits_of_bytes(TUTELA_MAGIC + operator.to_bytes(2, "big")),
+        _bits_of_bytes(TUTELA_MAGIC + number + bytes([crc8(number)])),
         48,
         "tutela.gate / tutela.provenance.watermark.embed",
     )
+
+
+def operator_of(data_bits: str | None) -> int | None:
+    """The operator number carried by a tutela mark's data bits, if its CRC checks."""
+    if data_bits is None or len(data_bits) != 24:
+        return None
+    raw = int(data_bits, 2).to_bytes(3, "big")
+    return int.from_bytes(raw[:2], "big") if crc8(raw[:2]) == raw[2] else None
 
 
 PAYLOADS: tuple[Payload, ...] = (
@@ -207,6 +228,7 @@ class PayloadMatch:
             "detected": self.detected,
             "partial": self.partial,
             "data_bits": self.data_bits,
+            "operator": operator_of(self.data_bits) if self.payload == "tutela" else None,
         }
 
 
@@ -225,7 +247,11 @@ class WatermarkReport:
         }
 
 
-def decode(rgb: np.ndarray, payloads: tuple[Payload, ...] = PAYLOADS) -> WatermarkReport:
+def decode(
+    rgb: np.ndarray,
+    payloads: tuple[Payload, ...] = PAYLOADS,
+    variants: tuple[Variant, ...] = VARIANTS,
+) -> WatermarkReport:
     """Try every payload under every input variant; keep each payload's strongest reading."""
     height, width = rgb.shape[:2]
     if height * width < MIN_PIXELS:
@@ -236,7 +262,7 @@ def decode(rgb: np.ndarray, payloads: tuple[Payload, ...] = PAYLOADS) -> Waterma
         )
     per_variant: dict[str, np.ndarray] = {}
     deviations = []
-    for variant in VARIANTS:
+    for variant in variants:
         scores, deviation = block_scores(rgb, variant)
         deviations.append(deviation)
         mean = float(scores.mean()) if scores.size else 0.0
@@ -273,11 +299,45 @@ def decode(rgb: np.ndarray, payloads: tuple[Payload, ...] = PAYLOADS) -> Waterma
                 DETECT_FAP < fap <= PARTIAL_FAP,
                 data,
             )
-            if best is None or candidate.p_value < best.p_value:
+            # On a tie prefer the straight reading: it names the pipeline's own variant.
+            if best is None or (candidate.p_value, candidate.inverted) < (
+                best.p_value,
+                best.inverted,
+            ):
                 best = candidate
         if best is not None:
             found.append(best)
-    return WatermarkReport("decoded", f"{len(per_variant)} of 4 variants decodable", found)
+    return WatermarkReport(
+        "decoded", f"{len(per_variant)} of {len(variants)} variants decodable", found
+    )
+
+
+def encode_array(arr: np.ndarray, payload: Payload, faithful: bool = True) -> np.ndarray:
+    """imwatermark's ``EmbedMaxDct.encode`` on an array handed to OpenCV as BGR (any dtype)."""
+    import cv2
+    import pywt
+
+    yuv = cv2.cvtColor(arr, cv2.COLOR_BGR2YUV)
+    rows, cols = arr.shape[0] // 4 * 4, arr.shape[1] // 4 * 4
+    ll, (horizontal, vertical, diagonal) = pywt.dwt2(yuv[:rows, :cols, 1], "haar")
+    blocks = _blocks(ll)
+    n = blocks.shape[0]
+    bits = np.array(payload.bits, dtype=np.float64)[np.arange(n) % payload.length]
+    position = np.abs(blocks[:, 1:]).argmax(axis=1) + 1
+    value = blocks[np.arange(n), position]
+    magnitude = (np.abs(value) // SCALE + 0.25 + 0.5 * bits) * SCALE
+    blocks[np.arange(n), position] = np.where(value >= 0, magnitude, -magnitude)
+    b_rows, b_cols = ll.shape[0] // BLOCK, ll.shape[1] // BLOCK
+    ll[: b_rows * BLOCK, : b_cols * BLOCK] = (
+        blocks.reshape(b_rows, b_cols, BLOCK, BLOCK)
+        .transpose(0, 2, 1, 3)
+        .reshape(b_rows * BLOCK, b_cols * BLOCK)
+    )
+    details = (vertical, horizontal, diagonal) if faithful else (horizontal, vertical, diagonal)
+    with np.errstate(invalid="ignore"):
+        yuv[:rows, :cols, 1] = pywt.idwt2((ll, details), "haar")
+    encoded: np.ndarray = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
+    return encoded
 
 
 def embed(
@@ -294,33 +354,10 @@ def embed(
     Float variants quantise back to uint8 by truncation for BGR (Stability ``sgm``,
     FLUX) and by rounding for RGB (diffusers), as those pipelines do.
     """
-    import cv2
-    import pywt
-
     height, width = rgb.shape[:2]
     if height * width < MIN_PIXELS:
         raise ValueError("image too small, should be at least 256×256 pixels")
-    arr = _input(rgb, variant)
-    yuv = cv2.cvtColor(arr, cv2.COLOR_BGR2YUV)
-    rows, cols = height // 4 * 4, width // 4 * 4
-    ll, (horizontal, vertical, diagonal) = pywt.dwt2(yuv[:rows, :cols, 1], "haar")
-    blocks = _blocks(ll)
-    n = blocks.shape[0]
-    bits = np.array(payload.bits, dtype=np.float64)[np.arange(n) % payload.length]
-    position = np.abs(blocks[:, 1:]).argmax(axis=1) + 1
-    value = blocks[np.arange(n), position]
-    magnitude = (np.abs(value) // SCALE + 0.25 + 0.5 * bits) * SCALE
-    blocks[np.arange(n), position] = np.where(value >= 0, magnitude, -magnitude)
-    b_rows, b_cols = ll.shape[0] // BLOCK, ll.shape[1] // BLOCK
-    ll[: b_rows * BLOCK, : b_cols * BLOCK] = (
-        blocks.reshape(b_rows, b_cols, BLOCK, BLOCK).transpose(0, 2, 1, 3).reshape(
-            b_rows * BLOCK, b_cols * BLOCK
-        )
-    )
-    details = (vertical, horizontal, diagonal) if faithful else (horizontal, vertical, diagonal)
-    with np.errstate(invalid="ignore"):
-        yuv[:rows, :cols, 1] = pywt.idwt2((ll, details), "haar")
-    out = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
+    out = encode_array(_input(rgb, variant), payload, faithful)
     if out.dtype != np.uint8:
         clipped = np.clip(out, 0, 255)
         out = (np.round(clipped) if variant == "float32-rgb" else clipped).astype(np.uint8)
