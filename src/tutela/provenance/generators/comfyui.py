@@ -43,7 +43,11 @@ logging.getLogger("sd_parsers").setLevel(logging.CRITICAL)
 
 
 def _graph_text(src: Sources) -> tuple[str | None, str | None, str]:
-    prompt, workflow = src.text.get("prompt"), src.text.get("workflow")
+    # Other tools (Easy Diffusion) also write a plain-text "prompt" chunk; graphs are JSON.
+    prompt, workflow = (
+        value if value is not None and value.lstrip().startswith("{") else None
+        for value in (src.text.get("prompt"), src.text.get("workflow"))
+    )
     if prompt is not None or workflow is not None:
         return prompt, workflow, src.origin
     for value in (src.exif.get("Model"), src.exif.get("Make"), src.exif.get("ImageDescription")):
