@@ -99,8 +99,11 @@ def manifest(
     source_type: str | None = "trainedAlgorithmicMedia",
     agent: str = "Test Generator",
     title: str = "lighthouse.jpg",
+    ingredient_id: str | None = None,
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"action": action, "softwareAgent": {"name": agent, "version": "1.0"}}
+    if ingredient_id:
+        entry["parameters"] = {"ingredientIds": [ingredient_id]}
     if source_type:
         entry["digitalSourceType"] = IPTC + source_type
     return {
@@ -131,7 +134,9 @@ def sign_c2pa(
     if ingredient is not None:
         data, ingredient_mime = ingredient
         builder.add_ingredient(
-            {"title": "ingredient", "relationship": "parentOf"}, ingredient_mime, io.BytesIO(data)
+            {"title": "ingredient", "relationship": "parentOf", "label": "ingredient-1"},
+            ingredient_mime,
+            io.BytesIO(data),
         )
     out = io.BytesIO()
     builder.sign(signer, mime, io.BytesIO(image), out)
