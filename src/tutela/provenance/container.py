@@ -97,9 +97,10 @@ def decode_user_comment(raw: Any) -> str | None:
 
 
 def _text(value: Any) -> str:
+    """A tag value as text, cut at the first NUL (some firmware pads tags with other tags)."""
     if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace").strip("\x00 ")
-    return str(value).strip("\x00 ")
+        value = value.decode("utf-8", errors="replace")
+    return str(value).split("\x00", 1)[0].strip()
 
 
 def _read_exif(exif: Image.Exif, meta: FileMetadata) -> None:

@@ -44,12 +44,14 @@ def sync_status(session: Session) -> int:
             ProvenanceStatus.item_sha256 == Signal.item_sha256
         ).exists())
     )  # fmt: skip
-    result = session.execute(
-        insert(ProvenanceStatus).from_select(
-            ["item_sha256", "status", "confidence", "signal_version"], missing
+    count = session.scalar(select(func.count()).select_from(missing.subquery())) or 0
+    if count:
+        session.execute(
+            insert(ProvenanceStatus).from_select(
+                ["item_sha256", "status", "confidence", "signal_version"], missing
+            )
         )
-    )
-    return int(result.rowcount or 0)
+    return int(count)
 
 
 def status_counts(session: Session, case: str | None = None) -> dict[str, int]:

@@ -39,6 +39,8 @@ LOADER_INPUTS = {
     "ipadapter_file": "other",
 }
 TEXT_INPUTS = ("text", "text_g", "text_l", "prompt", "positive", "negative", "clip_l", "t5xxl")
+TEXT_NODE_MARKERS = ("TextEncode", "Prompt")
+"""Every string input of these nodes is prompt text, whatever the model calls it (bert, mt5xl)."""
 logging.getLogger("sd_parsers").setLevel(logging.CRITICAL)
 
 
@@ -92,7 +94,13 @@ def prompt_texts(nodes: dict[str, dict[str, Any]]) -> list[str]:
         inputs = node.get("inputs")
         if not isinstance(inputs, dict):
             continue
-        for key in TEXT_INPUTS:
+        class_type = str(node.get("class_type", ""))
+        keys = (
+            list(inputs)
+            if any(marker in class_type for marker in TEXT_NODE_MARKERS)
+            else TEXT_INPUTS
+        )
+        for key in keys:
             value = inputs.get(key)
             if isinstance(value, str) and value.strip() and value.strip() not in texts:
                 texts.append(value.strip())
