@@ -63,7 +63,10 @@ def test_ai_declaration_only_in_an_ingredient(chain: fx.SigningChain) -> None:
         "image/jpeg",
         chain,
         fx.manifest(
-            action="c2pa.opened", source_type=None, agent="Test Editor", ingredient_id="ingredient-1"
+            action="c2pa.opened",
+            source_type=None,
+            agent="Test Editor",
+            ingredient_id="ingredient-1",
         ),
         ingredient=(generated, "image/jpeg"),
     )
@@ -126,7 +129,11 @@ def test_damaged_manifest_is_an_error_entry_not_a_crash(chain: fx.SigningChain) 
 
 def test_real_c2pa_rs_files_are_not_ai(shared_data: Path) -> None:
     real = shared_data / "images" / "real"
-    for name in ("real-c2pa-rs-ca.jpg", "real-c2pa-rs-verify.jpg", "real-c2pa-rs-ocsp-with-assertion.jpg"):
+    for name in (
+        "real-c2pa-rs-ca.jpg",
+        "real-c2pa-rs-verify.jpg",
+        "real-c2pa-rs-ocsp-with-assertion.jpg",
+    ):
         result = inspect_bytes((real / name).read_bytes(), options=FAST)
         assert result.c2pa is not None and result.c2pa["manifests"], name
         assert result.status != "declared-ai", name
@@ -143,7 +150,9 @@ def test_trust_lists_ship_with_dates() -> None:
     assert all(item.fetched == "2026-07-10" and item.origin == "bundled" for item in lists.values())
 
 
-def test_trust_refresh_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chain: fx.SigningChain) -> None:
+def test_trust_refresh_from_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chain: fx.SigningChain
+) -> None:
     monkeypatch.setenv("TUTELA_TRUST_DIR", str(tmp_path / "trust"))
     pem = tmp_path / "new.pem"
     pem.write_text(chain.root_pem)
@@ -160,7 +169,9 @@ def test_trust_refresh_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         refresh("nonexistent", pem)
     # The refreshed list is what C2PA validation now uses.
     signed = fx.sign_c2pa(jpeg(), "image/jpeg", chain, fx.manifest())
-    result = inspect_bytes(signed, options=InspectOptions(watermark=False, trust=c2pa_trust_settings()))
+    result = inspect_bytes(
+        signed, options=InspectOptions(watermark=False, trust=c2pa_trust_settings())
+    )
     assert ai_declarations(result)[0]["trust"] == "trusted"
 
 
@@ -171,8 +182,11 @@ def test_trust_cli(tmp_path: Path) -> None:
     env = {**os.environ, **env}
     shown = subprocess.run(
         [sys.executable, "-m", "tutela", "trust", "show", "--json"],
-        capture_output=True, text=True, check=True, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     rows = [json.loads(line) for line in shown.stdout.splitlines()]
     assert {r["name"] for r in rows} >= {"c2pa-official", "cai-interim"}
     assert all(isinstance(r["age_days"], int) for r in rows)
@@ -180,6 +194,8 @@ def test_trust_cli(tmp_path: Path) -> None:
     bad.write_text("nope")
     failed = subprocess.run(
         [sys.executable, "-m", "tutela", "trust", "refresh", "cai-eku", str(bad)],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert failed.returncode == 2 and "OID" in failed.stderr

@@ -1,4 +1,4 @@
-"""``tutela inspect`` output, and the provenance signal through ``tutela scan`` into ``tutela items``."""
+"""``tutela inspect`` output, and the provenance signal from ``tutela scan`` to ``tutela items``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from tutela.store import open_store
 from tutela.testing import provenance as fx
 from tutela.testing.synth import encode, landscape
 
-A1111 = f"{fx.BENIGN_PROMPT}\nNegative prompt: {fx.BENIGN_NEGATIVE}\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 11, Size: 640x480, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly"
+A1111 = (
+    f"{fx.BENIGN_PROMPT}\nNegative prompt: {fx.BENIGN_NEGATIVE}\nSteps: 20, Sampler: Euler a, "
+    "CFG scale: 7, Seed: 11, Size: 640x480, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly"
+)
 
 
 def folder(tmp_path: Path) -> Path:
@@ -27,9 +30,12 @@ def folder(tmp_path: Path) -> Path:
     root.mkdir()
     (root / "a1111.png").write_bytes(fx.png_with_text(landscape(1), {"parameters": A1111}))
     (root / "camera.jpg").write_bytes(
-        fx.with_exif(landscape(2), "JPEG", ifd0={piexif.ImageIFD.Make: "Canon",
-                                                 piexif.ImageIFD.Model: "EOS 600D"})
-    )  # fmt: skip
+        fx.with_exif(
+            landscape(2),
+            "JPEG",
+            ifd0={piexif.ImageIFD.Make: "Canon", piexif.ImageIFD.Model: "EOS 600D"},
+        )
+    )
     (root / "plain.png").write_bytes(encode(landscape(3), "PNG"))
     marked = wm.embed(
         (np.asarray(landscape(4, 512, 384)).astype(float) * 0.55 + 55).astype(np.uint8),
@@ -87,13 +93,28 @@ def test_scan_stores_status_and_items_filters_and_sorts(store_url: str, tmp_path
     with store.session() as session:
         ordered = [s for _, _, s in iter_items_with_status(session, "c1", sort="synthetic-status")]
         assert [s[0] if s else None for s in ordered] == [
-            "declared-ai", "likely-ai", "camera-evidence", "no-evidence", None,
-        ]  # fmt: skip
+            "declared-ai",
+            "likely-ai",
+            "camera-evidence",
+            "no-evidence",
+            None,
+        ]
         only = list(iter_items_with_status(session, "c1", ["camera-evidence"]))
         assert [paths[0].endswith("camera.jpg") for _, paths, _ in only] == [True]
-    done = run("items", "--db", store_url, "--case", "c1", "--json",
-               "--synthetic-status", "declared-ai", "--synthetic-status", "likely-ai",
-               "--sort", "confidence")  # fmt: skip
+    done = run(
+        "items",
+        "--db",
+        store_url,
+        "--case",
+        "c1",
+        "--json",
+        "--synthetic-status",
+        "declared-ai",
+        "--synthetic-status",
+        "likely-ai",
+        "--sort",
+        "confidence",
+    )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["synthetic_status"]["status"] for r in rows] == ["declared-ai", "likely-ai"]
@@ -103,9 +124,9 @@ def test_scan_stores_status_and_items_filters_and_sorts(store_url: str, tmp_path
 
 
 def test_watermark_can_be_turned_off_for_scans(tmp_path: Path, monkeypatch: object) -> None:
-    from tutela.provenance.analyzer import signal_version
-
     import os
+
+    from tutela.provenance.analyzer import signal_version
 
     os.environ["TUTELA_WATERMARK"] = "off"
     try:

@@ -134,12 +134,19 @@ def test_novelai_stealth_alpha_copy() -> None:
 
 
 INVOKE_V5 = {
-    "generation_mode": "txt2img", "positive_prompt": P, "negative_prompt": N, "width": 1024,
-    "height": 1024, "seed": 42, "cfg_scale": 6.5, "steps": 30, "scheduler": "dpmpp_2m",
+    "generation_mode": "txt2img",
+    "positive_prompt": P,
+    "negative_prompt": N,
+    "width": 1024,
+    "height": 1024,
+    "seed": 42,
+    "cfg_scale": 6.5,
+    "steps": 30,
+    "scheduler": "dpmpp_2m",
     "model": {"key": "k1", "hash": "blake3:abc123", "name": "Scenery XL", "base": "sdxl"},
     "loras": [{"model": {"name": "golden-hour", "hash": "blake3:def456"}, "weight": 0.6}],
     "app_version": "5.6.0",
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(
@@ -154,20 +161,29 @@ INVOKE_V5 = {
             {
                 "sd-metadata": json.dumps(
                     {
-                        "app_id": "invoke-ai/InvokeAI", "app_version": "2.3.5",
-                        "model_weights": "stable-diffusion-1.5", "model_hash": "cc6cb27103",
-                        "image": {"prompt": [{"prompt": f"{P} [{N}]", "weight": 1}],
-                                  "sampler": "k_lms", "steps": 50, "cfg_scale": 7.5, "seed": 7},
+                        "app_id": "invoke-ai/InvokeAI",
+                        "app_version": "2.3.5",
+                        "model_weights": "stable-diffusion-1.5",
+                        "model_hash": "cc6cb27103",
+                        "image": {
+                            "prompt": [{"prompt": f"{P} [{N}]", "weight": 1}],
+                            "sampler": "k_lms",
+                            "steps": 50,
+                            "cfg_scale": 7.5,
+                            "seed": 7,
+                        },
                     }
                 ),
                 "Dream": f'"{P} [{N}]" -s 50 -S 7 -W 512 -H 512 -C 7.5 -A k_lms',
             },
             ("2.3.5", "stable-diffusion-1.5", 7),
         ),
-        ({"Dream": f'"{P} [{N}]" -s 50 -S 2980747362 -W 512 -H 768 -C 5.0 -A k_lms'},
-         ("1.x", None, 2980747362)),
+        (
+            {"Dream": f'"{P} [{N}]" -s 50 -S 2980747362 -W 512 -H 768 -C 5.0 -A k_lms'},
+            ("1.x", None, 2980747362),
+        ),
     ],
-)  # fmt: skip
+)
 def test_invokeai_all_versions(chunks: dict[str, str], expected: tuple[object, ...]) -> None:
     gen = only(inspect_bytes(fx.png_with_text(image(), chunks), options=FAST))
     assert gen["tool"] == "InvokeAI"
@@ -185,13 +201,23 @@ def test_invokeai_model_hashes_for_forensics() -> None:
 
 
 FOOOCUS = {
-    "prompt": P, "negative_prompt": N, "full_prompt": [P, "cinematic light"], "styles": "[]",
-    "resolution": "(1152, 896)", "guidance_scale": 4, "sharpness": 2, "base_model":
-    "juggernautXL_v8Rundiffusion", "base_model_hash": "aeb7e9e689", "refiner_model": "None",
-    "sampler": "dpmpp_2m_sde_gpu", "scheduler": "karras", "seed": "90817", "steps": 30,
+    "prompt": P,
+    "negative_prompt": N,
+    "full_prompt": [P, "cinematic light"],
+    "styles": "[]",
+    "resolution": "(1152, 896)",
+    "guidance_scale": 4,
+    "sharpness": 2,
+    "base_model": "juggernautXL_v8Rundiffusion",
+    "base_model_hash": "aeb7e9e689",
+    "refiner_model": "None",
+    "sampler": "dpmpp_2m_sde_gpu",
+    "scheduler": "karras",
+    "seed": "90817",
+    "steps": 30,
     "loras": [["sd_xl_offset_example-lora_1.0.safetensors", 0.1, "4852686128"]],
     "version": "Fooocus v2.5.5",
-}  # fmt: skip
+}
 
 
 def test_fooocus_png_and_jpeg() -> None:
@@ -209,12 +235,21 @@ def test_fooocus_png_and_jpeg() -> None:
 
 SWARM = {
     "sui_image_params": {
-        "prompt": P, "negativeprompt": N, "model": "Scenery/scenery_xl", "seed": 5, "steps": 20,
-        "cfgscale": 6.0, "width": 1024, "height": 768, "sampler": "euler",
-        "loras": ["glow"], "loraweights": ["0.8"], "swarm_version": "0.9.4.0",
+        "prompt": P,
+        "negativeprompt": N,
+        "model": "Scenery/scenery_xl",
+        "seed": 5,
+        "steps": 20,
+        "cfgscale": 6.0,
+        "width": 1024,
+        "height": 768,
+        "sampler": "euler",
+        "loras": ["glow"],
+        "loraweights": ["0.8"],
+        "swarm_version": "0.9.4.0",
     },
     "sui_models": [{"name": "scenery_xl.safetensors", "param": "model", "hash": "0x1234abcd"}],
-}  # fmt: skip
+}
 
 
 def test_swarmui_png_and_jpeg() -> None:
@@ -230,24 +265,42 @@ def test_swarmui_png_and_jpeg() -> None:
 
 def test_easy_diffusion_png_text_and_jpeg_json() -> None:
     fields = {
-        "prompt": P, "negative_prompt": N, "seed": "77", "num_inference_steps": "25",
-        "guidance_scale": "7.5", "use_stable_diffusion_model": "sd-v1-5", "sampler_name": "euler_a",
-        "width": "512", "height": "512",
-    }  # fmt: skip
+        "prompt": P,
+        "negative_prompt": N,
+        "seed": "77",
+        "num_inference_steps": "25",
+        "guidance_scale": "7.5",
+        "use_stable_diffusion_model": "sd-v1-5",
+        "sampler_name": "euler_a",
+        "width": "512",
+        "height": "512",
+    }
     for data in (
         fx.png_with_text(image(), fields),
         fx.with_exif(image(), "JPEG", user_comment=json.dumps(fields)),
     ):
         gen = only(inspect_bytes(data, options=FAST))
         assert (gen["tool"], gen["model"], gen["seed"], gen["steps"]) == (
-            "Easy Diffusion", "sd-v1-5", 77, 25,
+            "Easy Diffusion",
+            "sd-v1-5",
+            77,
+            25,
         )
 
 
 def test_draw_things_xmp_user_comment() -> None:
-    comment = json.dumps({"c": P, "uc": N, "model": "sd_xl_base_1.0_f16.ckpt", "seed": 99,
-                          "steps": 25, "scale": 5, "sampler": "DPM++ 2M Karras",
-                          "size": "1024x1024"})  # fmt: skip
+    comment = json.dumps(
+        {
+            "c": P,
+            "uc": N,
+            "model": "sd_xl_base_1.0_f16.ckpt",
+            "seed": 99,
+            "steps": 25,
+            "scale": 5,
+            "sampler": "DPM++ 2M Karras",
+            "size": "1024x1024",
+        }
+    )
     escaped = comment.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     packet = fx.xmp_packet(
         "<xmp:CreatorTool>Draw Things</xmp:CreatorTool>"
@@ -257,7 +310,10 @@ def test_draw_things_xmp_user_comment() -> None:
     png = fx.png_with_text(image(), {"XML:com.adobe.xmp": packet}, itxt=True)
     gen = only(inspect_bytes(png, options=FAST))
     assert (gen["tool"], gen["model"], gen["seed"], gen["prompt"]) == (
-        "Draw Things", "sd_xl_base_1.0_f16.ckpt", 99, P,
+        "Draw Things",
+        "sd_xl_base_1.0_f16.ckpt",
+        99,
+        P,
     )
 
 
@@ -271,8 +327,10 @@ def test_midjourney_xmp_and_utf8_text_chunk() -> None:
     # Midjourney writes UTF-8 bytes into a Latin-1 tEXt chunk; build it the same way.
     latin1 = description.encode("utf-8").decode("latin-1")
     png = fx.png_with_text(image(), {"Description": latin1, "Author": "someone"})
-    png = fx.png_with_text(Image.open(__import__("io").BytesIO(png)), {"Description": latin1,
-                           "XML:com.adobe.xmp": packet})  # fmt: skip
+    png = fx.png_with_text(
+        Image.open(__import__("io").BytesIO(png)),
+        {"Description": latin1, "XML:com.adobe.xmp": packet},
+    )
     result = inspect_bytes(png, options=FAST)
     assert result.status == "declared-ai"
     sources = {(e.source, e.kind) for e in result.evidence}
@@ -287,11 +345,15 @@ def test_grok_exif_signature() -> None:
 
     sig = "Signature: " + "QUJD" * 30
     data = fx.with_exif(
-        image(), "JPEG",
-        ifd0={piexif.ImageIFD.ImageDescription: sig,
-              piexif.ImageIFD.Artist: "3f2b9c1e-7a4d-4e8b-9f1a-2c3d4e5f6a7b"},
-        user_comment=sig, comment_encoding="ascii",
-    )  # fmt: skip
+        image(),
+        "JPEG",
+        ifd0={
+            piexif.ImageIFD.ImageDescription: sig,
+            piexif.ImageIFD.Artist: "3f2b9c1e-7a4d-4e8b-9f1a-2c3d4e5f6a7b",
+        },
+        user_comment=sig,
+        comment_encoding="ascii",
+    )
     gen = only(inspect_bytes(data, options=FAST))
     assert gen["tool"] == "Grok (xAI)"
     assert gen["parameters"]["signature_verified"] is False  # type: ignore[index]
@@ -301,11 +363,15 @@ def test_flux_reference_exif() -> None:
     import piexif
 
     data = fx.with_exif(
-        image(), "JPEG",
-        ifd0={piexif.ImageIFD.Software: "AI generated;txt2img;flux",
-              piexif.ImageIFD.Make: "Black Forest Labs", piexif.ImageIFD.Model: "flux-schnell",
-              piexif.ImageIFD.ImageDescription: P},
-    )  # fmt: skip
+        image(),
+        "JPEG",
+        ifd0={
+            piexif.ImageIFD.Software: "AI generated;txt2img;flux",
+            piexif.ImageIFD.Make: "Black Forest Labs",
+            piexif.ImageIFD.Model: "flux-schnell",
+            piexif.ImageIFD.ImageDescription: P,
+        },
+    )
     result = inspect_bytes(data, options=FAST)
     gen = only(result)
     assert (gen["tool"], gen["model"], gen["prompt"]) == ("FLUX reference", "flux-schnell", P)
@@ -315,14 +381,21 @@ def test_flux_reference_exif() -> None:
 def test_comfyui_prompt_only_graph_with_custom_nodes() -> None:
     graph = {
         "1": {"class_type": "UNETLoader", "inputs": {"unet_name": "flux1-dev.safetensors"}},
-        "2": {"class_type": "LoraLoaderModelOnly",
-              "inputs": {"lora_name": "golden_hour.safetensors", "strength_model": 0.8,
-                         "model": ["1", 0]}},
+        "2": {
+            "class_type": "LoraLoaderModelOnly",
+            "inputs": {
+                "lora_name": "golden_hour.safetensors",
+                "strength_model": 0.8,
+                "model": ["1", 0],
+            },
+        },
         "3": {"class_type": "CLIPTextEncode", "inputs": {"text": P, "clip": ["9", 0]}},
-        "4": {"class_type": "SamplerCustomAdvanced",
-              "inputs": {"noise": ["5", 0], "guider": ["6", 0]}},
+        "4": {
+            "class_type": "SamplerCustomAdvanced",
+            "inputs": {"noise": ["5", 0], "guider": ["6", 0]},
+        },
         "5": {"class_type": "RandomNoise", "inputs": {"noise_seed": 31337}},
-    }  # fmt: skip
+    }
     result = inspect_bytes(fx.png_with_text(image(), {"prompt": json.dumps(graph)}), options=FAST)
     gen = only(result)
     assert gen["tool"] == "ComfyUI" and gen["seed"] == 31337

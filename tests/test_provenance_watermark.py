@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tutela.provenance import inspect_bytes, watermark as wm
+from tutela.provenance import inspect_bytes
+from tutela.provenance import watermark as wm
 from tutela.provenance.inspect import InspectOptions
 from tutela.testing.synth import encode, landscape
 
@@ -59,8 +60,9 @@ def test_embedding_is_byte_identical_to_imwatermark(key: str) -> None:
     name, variant = key.split("/")
     arr = wm._input(muted(4), variant)  # type: ignore[arg-type]
     raw = wm.encode_array(arr, PAYLOADS[name])
-    assert hashlib.sha256(np.ascontiguousarray(raw).tobytes()).hexdigest()[:16] == (
-        IMWATERMARK_DIGESTS[key]
+    assert (
+        hashlib.sha256(np.ascontiguousarray(raw).tobytes()).hexdigest()[:16]
+        == (IMWATERMARK_DIGESTS[key])
     )
 
 
@@ -92,9 +94,7 @@ def test_float_embedding_read_as_uint8_is_inverted_and_still_reported() -> None:
     match = next(m for m in wm.decode(marked).matches if m.payload == "sdxl")
     assert match.detected and match.variant == "float32-bgr"
     uint8_only = next(
-        m
-        for m in wm.decode(marked, variants=("uint8-bgr",)).matches
-        if m.payload == "sdxl"
+        m for m in wm.decode(marked, variants=("uint8-bgr",)).matches if m.payload == "sdxl"
     )
     assert uint8_only.detected and uint8_only.inverted
 
@@ -140,7 +140,12 @@ def test_tutela_payload_round_trips_with_operator_number() -> None:
     assert match.detected
     assert match.to_json()["operator"] == 513
     # A misread operator bit fails the CRC instead of naming the wrong operator.
-    assert wm.operator_of("1" + match.data_bits[1:] if match.data_bits[0] == "0" else "0" + match.data_bits[1:]) is None  # type: ignore[index]
+    assert (
+        wm.operator_of(
+            "1" + match.data_bits[1:] if match.data_bits[0] == "0" else "0" + match.data_bits[1:]
+        )
+        is None
+    )  # type: ignore[index]
     result = inspect_bytes(encode(Image.fromarray(marked), "PNG"))
     assert result.status == "likely-ai"
     assert any(e.source == "watermark" and e.data["payload"] == "tutela" for e in result.evidence)
@@ -151,7 +156,9 @@ def test_watermark_alone_is_likely_ai_never_declared() -> None:
     result = inspect_bytes(encode(Image.fromarray(marked), "PNG"))
     assert result.status == "likely-ai"
     assert result.watermarks[0]["state"] == "decoded"
-    off = inspect_bytes(encode(Image.fromarray(marked), "PNG"), options=InspectOptions(watermark=False))
+    off = inspect_bytes(
+        encode(Image.fromarray(marked), "PNG"), options=InspectOptions(watermark=False)
+    )
     assert off.status == "no-evidence" and off.watermarks == []
 
 

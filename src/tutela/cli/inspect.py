@@ -79,9 +79,7 @@ def inspect_command(
         if trust_anchor:
             extra = "\n".join(p.read_text() for p in trust_anchor)
             trust["trust_anchors"] = trust.get("trust_anchors", "") + "\n" + extra
-    options = InspectOptions(
-        c2pa=c2pa, watermark=watermark, detectors=detectors, trust=trust
-    )
+    options = InspectOptions(c2pa=c2pa, watermark=watermark, detectors=detectors, trust=trust)
     targets = list(_files(files))
     with RichProgress("inspecting", enabled=len(targets) > 20) as bar:
         bar.start(len(targets))
@@ -169,9 +167,13 @@ def trust_show(json_output: JsonOption = False) -> None:
         age = item.age_days()
         style = "yellow" if age is not None and age > 180 else ""
         table.add_row(
-            item.name, item.role, str(item.entries), item.fetched, Text(str(age), style=style),
+            item.name,
+            item.role,
+            str(item.entries),
+            item.fetched,
+            Text(str(age), style=style),
             Text(item.origin),
-        )  # fmt: skip
+        )
     out.print(table)
     for item in lists:
         out.print(Text(f"{item.name}: {item.source}", style="dim"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-
 from typing import Annotated
 
 import typer
@@ -31,8 +30,9 @@ def items_command(
     ] = None,
     sort: Annotated[
         str,
-        typer.Option(help="Order: sha256, synthetic-status (strongest AI evidence first), "
-        "confidence."),
+        typer.Option(
+            help="Order: sha256, synthetic-status (strongest AI evidence first), confidence."
+        ),
     ] = "sha256",
 ) -> None:
     """List stored items (all, or one case's) with hashes and every path they were seen at."""
@@ -59,7 +59,9 @@ def items_command(
                     )
                     emit_json(row)
                 return
-            table = Table("sha256", "kind", "format", "size", "pdq q", "synthetic", "paths", "error")
+            table = Table(
+                "sha256", "kind", "format", "size", "pdq q", "synthetic", "paths", "error"
+            )
             for item, paths, status in every:
                 table.add_row(
                     item.sha256[:16] + "…",

@@ -153,7 +153,7 @@ def _read_iptc(im: Image.Image, meta: FileMetadata) -> None:
         raw = value
     if raw is None and meta.format == "jpeg":
         try:
-            info = IptcImagePlugin.getiptcinfo(im)
+            info = IptcImagePlugin.getiptcinfo(im)  # type: ignore[arg-type]
         except Exception as exc:
             meta.issue("iptc", "corrupt-iptc", f"IPTC block unreadable: {exc}")
             return

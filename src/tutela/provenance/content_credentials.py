@@ -107,7 +107,7 @@ def _roles(store: dict[str, Any]) -> dict[str, tuple[str, int]]:
     manifests = store.get("manifests") or {}
     active = store.get("active_manifest")
     roles: dict[str, tuple[str, int]] = {}
-    frontier = [(active, 0)] if active in manifests else []
+    frontier: list[tuple[str, int]] = [(str(active), 0)] if active in manifests else []
     while frontier:
         label, depth = frontier.pop()
         if label in roles:
@@ -115,7 +115,7 @@ def _roles(store: dict[str, Any]) -> dict[str, tuple[str, int]]:
         roles[label] = ("active" if depth == 0 else "ingredient", depth)
         for ingredient in manifests[label].get("ingredients") or []:
             child = ingredient.get("active_manifest") if isinstance(ingredient, dict) else None
-            if child in manifests:
+            if isinstance(child, str) and child in manifests:
                 frontier.append((child, depth + 1))
     for label in manifests:
         roles.setdefault(label, ("unreferenced", -1))

@@ -116,9 +116,7 @@ class _Pixels:
         return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
 
 
-def _novelai_signature(
-    sources: Sources, pixels: _Pixels, keys: dict[str, str]
-) -> Evidence | None:
+def _novelai_signature(sources: Sources, pixels: _Pixels, keys: dict[str, str]) -> Evidence | None:
     found = novelai.fields(sources)
     if found is None:
         return None
@@ -160,7 +158,9 @@ def _watermark_evidence(report: watermark.WatermarkReport) -> list[Evidence]:
         if not (match.detected or match.partial):
             continue
         facts = match.to_json()
-        inverted = " (inverted bits: float-pipeline embedding read as uint8)" if match.inverted else ""
+        inverted = (
+            " (inverted bits: float-pipeline embedding read as uint8)" if match.inverted else ""
+        )
         found.append(
             Evidence(
                 "watermark",
@@ -228,7 +228,9 @@ def _read_pixels(
         except Exception as exc:  # a plugin's failure must not lose the file
             result.errors.append(
                 ProvenanceIssue(
-                    f"detector:{detector.card.name}", "detector-failed", f"{type(exc).__name__}: {exc}"
+                    f"detector:{detector.card.name}",
+                    "detector-failed",
+                    f"{type(exc).__name__}: {exc}",
                 )
             )
 
@@ -264,9 +266,14 @@ def inspect_blob(
     if options.pixels and fmt in PIXEL_FORMATS and meta.width:
         try:
             _read_pixels(
-                result, meta, _Pixels(blob, where, options.limits), options, evidence,
-                findings, file_sources,
-            )  # fmt: skip
+                result,
+                meta,
+                _Pixels(blob, where, options.limits),
+                options,
+                evidence,
+                findings,
+                file_sources,
+            )
         except MediaError as exc:
             result.errors.append(ProvenanceIssue("pixels", exc.kind, exc.message))
     result.errors[:0] = meta.issues

@@ -133,9 +133,7 @@ class ProvenanceResult:
             "status": self.status,
             "confidence": round(self.confidence, 4),
             "summary": self.summary,
-            "evidence": [
-                {**asdict(e), "weight": e.weight} for e in self.evidence
-            ],
+            "evidence": [{**asdict(e), "weight": e.weight} for e in self.evidence],
             "generators": [asdict(g) for g in self.generators],
             "models": [asdict(m) for m in self.models],
             "prompts": [asdict(p) for p in self.prompts],

@@ -76,7 +76,10 @@ def parse_png_chunks(data: bytes) -> PngChunks:
         if end + 4 > len(data):
             if ctype not in ("IEND",):
                 found.issues.append(
-                    ("truncated-chunk", f"{ctype} chunk declares {length:,} bytes past the file end")
+                    (
+                        "truncated-chunk",
+                        f"{ctype} chunk declares {length:,} bytes past the file end",
+                    )
                 )
             break
         if ctype not in seen_types and not ctype[:1].isupper():

@@ -28,7 +28,9 @@ def sync_status(session: Session) -> int:
     """Bring ``provenance_status`` up to date with the stored signals; returns rows written."""
     stale = (
         select(ProvenanceStatus.item_sha256)
-        .join(Signal, (Signal.item_sha256 == ProvenanceStatus.item_sha256) & (Signal.name == SIGNAL))
+        .join(
+            Signal, (Signal.item_sha256 == ProvenanceStatus.item_sha256) & (Signal.name == SIGNAL)
+        )
         .where(Signal.version != ProvenanceStatus.signal_version)
     )
     session.execute(delete(ProvenanceStatus).where(ProvenanceStatus.item_sha256.in_(stale)))
@@ -40,10 +42,12 @@ def sync_status(session: Session) -> int:
             Signal.version,
         )
         .where(Signal.name == SIGNAL)
-        .where(~select(ProvenanceStatus.item_sha256).where(
-            ProvenanceStatus.item_sha256 == Signal.item_sha256
-        ).exists())
-    )  # fmt: skip
+        .where(
+            ~select(ProvenanceStatus.item_sha256)
+            .where(ProvenanceStatus.item_sha256 == Signal.item_sha256)
+            .exists()
+        )
+    )
     count = session.scalar(select(func.count()).select_from(missing.subquery())) or 0
     if count:
         session.execute(
@@ -106,9 +110,7 @@ def iter_items_with_status(
     rows = session.execute(query.execution_options(yield_per=page))
     for batch in rows.partitions():
         shas = [row[0].sha256 for row in batch]
-        paths_q = select(Location.item_sha256, Location.path).where(
-            Location.item_sha256.in_(shas)
-        )
+        paths_q = select(Location.item_sha256, Location.path).where(Location.item_sha256.in_(shas))
         if cid is not None:
             paths_q = paths_q.where(Location.case_id == cid)
         paths: dict[str, list[str]] = {}

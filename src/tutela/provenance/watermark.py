@@ -142,7 +142,7 @@ TESTS_PER_DECODE = len(VARIANTS) * 2 * len(PAYLOADS)
 @cache
 def _binomial_tail(n: int, k: int) -> float:
     """P(X ≥ k) for X ~ Binomial(n, 1/2), exactly."""
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2**n
+    return float(sum(math.comb(n, i) for i in range(k, n + 1)) / 2**n)
 
 
 def false_alarm(matches: int, length: int) -> tuple[float, float]:
@@ -276,7 +276,7 @@ def decode(
     for payload in payloads:
         best: PayloadMatch | None = None
         target = np.array(payload.bits, dtype=np.uint8)
-        for variant, scores in per_variant.items():
+        for name, scores in per_variant.items():
             bits = bits_from_scores(scores, payload.length)
             fixed = payload.detect_bits
             matches = int((bits[:fixed] == target[:fixed]).sum())
@@ -289,7 +289,7 @@ def decode(
             candidate = PayloadMatch(
                 payload.name,
                 payload.label,
-                variant,
+                name,
                 matches,
                 fixed,
                 inverted,

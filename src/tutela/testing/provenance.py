@@ -83,7 +83,9 @@ def signing_chain(valid_for: dt.timedelta = dt.timedelta(days=30)) -> SigningCha
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), False)
         .sign(root_key, hashes.SHA256())
     )
@@ -241,7 +243,5 @@ def novelai_signed(
 
 
 def public_key_b64(key: Ed25519PrivateKey) -> str:
-    raw = key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()

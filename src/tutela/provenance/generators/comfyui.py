@@ -110,7 +110,11 @@ def prompt_texts(nodes: dict[str, dict[str, Any]]) -> list[str]:
 def _sampler_facts(nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for _, node in sorted(nodes.items()):
         inputs = node.get("inputs")
-        if isinstance(inputs, dict) and "steps" in inputs and ("seed" in inputs or "noise_seed" in inputs):
+        if (
+            isinstance(inputs, dict)
+            and "steps" in inputs
+            and ("seed" in inputs or "noise_seed" in inputs)
+        ):
             return inputs
     for _, node in sorted(nodes.items()):
         inputs = node.get("inputs")

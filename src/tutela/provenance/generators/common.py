@@ -49,6 +49,11 @@ def load_json(text: str, what: str) -> Any:
         raise Malformed(what, f"{what} is not valid JSON: {exc}") from exc
 
 
+def first(values: dict[str, list[str]], key: str) -> str | None:
+    found = values.get(key)
+    return found[0] if found else None
+
+
 def as_int(value: Any) -> int | None:
     try:
         return int(str(value).strip())
@@ -103,7 +108,9 @@ def prompts_of(info: GeneratorInfo, extra: list[str] | None = None) -> list[Prom
     return found
 
 
-def finding(info: GeneratorInfo, detail: str | None = None, extra: list[str] | None = None) -> Finding:
+def finding(
+    info: GeneratorInfo, detail: str | None = None, extra: list[str] | None = None
+) -> Finding:
     """The standard evidence for generation parameters a tool wrote into the file."""
     facts = [f"model {info.model}" if info.model else "", f"seed {info.seed}" if info.seed else ""]
     summary = ", ".join(f for f in facts if f)

@@ -32,7 +32,9 @@ def read(src: Sources) -> list[Finding]:
         refs = [r for r in [model_ref(data.get("model"), None, where=where)] if r]
         for lora in data.get("lora") or []:
             if isinstance(lora, dict):
-                ref = model_ref(lora.get("file"), None, "lora", where=where, weight=lora.get("weight"))
+                ref = model_ref(
+                    lora.get("file"), None, "lora", where=where, weight=lora.get("weight")
+                )
                 if ref:
                     refs.append(ref)
         width = height = None

@@ -20,10 +20,25 @@ from tutela.provenance.generators.common import (
 from tutela.provenance.model import GeneratorInfo, ModelRef
 
 CORE = {
-    "prompt", "negative_prompt", "full_prompt", "full_negative_prompt", "seed", "steps",
-    "sampler", "scheduler", "guidance_scale", "cfg", "base_model", "base_model_hash",
-    "refiner_model", "loras", "version", "resolution", "width", "height",
-}  # fmt: skip
+    "prompt",
+    "negative_prompt",
+    "full_prompt",
+    "full_negative_prompt",
+    "seed",
+    "steps",
+    "sampler",
+    "scheduler",
+    "guidance_scale",
+    "cfg",
+    "base_model",
+    "base_model_hash",
+    "refiner_model",
+    "loras",
+    "version",
+    "resolution",
+    "width",
+    "height",
+}
 
 
 def _looks_like_fooocus(data: dict[str, Any], scheme: str | None) -> bool:

@@ -13,7 +13,10 @@ UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 def read(src: Sources) -> list[Finding]:
-    for tag, value in (("ImageDescription", src.exif.get("ImageDescription")), ("UserComment", src.user_comment)):
+    for tag, value in (
+        ("ImageDescription", src.exif.get("ImageDescription")),
+        ("UserComment", src.user_comment),
+    ):
         match = SIGNATURE.match(value or "")
         if match is None:
             continue

@@ -28,14 +28,25 @@ DREAM = re.compile(r'^"(?P<prompt>(?:\\.|[^"\\])*)"(?P<args>.*)$', re.DOTALL)
 DREAM_ARG = re.compile(r"\s-(\w+)\s+(\S+)")
 NEGATIVE = re.compile(r"\[([^\]]*)\]")
 META_CORE = {
-    "positive_prompt", "negative_prompt", "seed", "steps", "cfg_scale", "scheduler",
-    "width", "height", "model", "loras", "vae", "app_version",
-}  # fmt: skip
+    "positive_prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "scheduler",
+    "width",
+    "height",
+    "model",
+    "loras",
+    "vae",
+    "app_version",
+}
 
 
 def _model(value: Any, role: str, where: str, weight: Any = None) -> ModelRef | None:
     if isinstance(value, dict):
-        inner = value.get("model") if isinstance(value.get("model"), dict) else value
+        nested = value.get("model")
+        inner: dict[str, Any] = nested if isinstance(nested, dict) else value
         name = inner.get("name") or inner.get("model_name")
         return model_ref(name, inner.get("hash"), role, where=where, weight=weight)
     return model_ref(value, None, role, where=where, weight=weight)
@@ -51,7 +62,9 @@ def _from_metadata(text: str, where: str) -> GeneratorInfo:
         models.append(main)
     for lora in data.get("loras") or []:
         if isinstance(lora, dict):
-            ref = _model(lora.get("lora") or lora.get("model") or lora, "lora", where, lora.get("weight"))
+            ref = _model(
+                lora.get("lora") or lora.get("model") or lora, "lora", where, lora.get("weight")
+            )
             if ref:
                 models.append(ref)
     vae = _model(data.get("vae"), "vae", where) if data.get("vae") else None
@@ -79,7 +92,8 @@ def _from_metadata(text: str, where: str) -> GeneratorInfo:
 def _from_sd_metadata(text: str, where: str) -> GeneratorInfo:
     data = load_json(text, "InvokeAI sd-metadata")
     data = data if isinstance(data, dict) else {}
-    image = data.get("image") if isinstance(data.get("image"), dict) else {}
+    nested = data.get("image")
+    image: dict[str, Any] = nested if isinstance(nested, dict) else {}
     prompt = image.get("prompt")
     if isinstance(prompt, list):
         prompt = " ".join(str(p.get("prompt", "")) for p in prompt if isinstance(p, dict))

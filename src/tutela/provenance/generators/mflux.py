@@ -12,6 +12,7 @@ from tutela.provenance.generators.common import (
     as_int,
     as_text,
     finding,
+    first,
     flat_parameters,
     load_json,
     model_ref,
@@ -19,8 +20,19 @@ from tutela.provenance.generators.common import (
 )
 from tutela.provenance.model import GeneratorInfo, ModelRef
 
-CORE = {"mflux_version", "model", "seed", "steps", "guidance", "height", "width", "prompt",
-        "negative_prompt", "lora_paths", "lora_scales"}  # fmt: skip
+CORE = {
+    "mflux_version",
+    "model",
+    "seed",
+    "steps",
+    "guidance",
+    "height",
+    "width",
+    "prompt",
+    "negative_prompt",
+    "lora_paths",
+    "lora_scales",
+}
 
 
 def _models(data: dict[str, Any], where: str) -> list[ModelRef]:
@@ -60,15 +72,15 @@ def read(src: Sources) -> list[Finding]:
     creator = " ".join(src.xmp.get("xmp:CreatorTool", []))
     if creator.startswith("MFLUX") or "mflux:model" in src.xmp:
         where = "xmp:mflux"
-        model = (src.xmp.get("mflux:model") or [None])[0]
-        description = (src.xmp.get("dc:description") or [None])[0]
+        model = first(src.xmp, "mflux:model")
+        description = first(src.xmp, "dc:description")
         info = GeneratorInfo(
             tool="MFLUX",
             where=where,
             version=creator.removeprefix("MFLUX").strip() or None,
             model=model,
-            seed=seed_of((src.xmp.get("mflux:seed") or [None])[0]),
-            steps=as_int((src.xmp.get("mflux:steps") or [None])[0]),
+            seed=seed_of(first(src.xmp, "mflux:seed")),
+            steps=as_int(first(src.xmp, "mflux:steps")),
             prompt=description,
             models=[r for r in [model_ref(model, None, where=where)] if r],
         )

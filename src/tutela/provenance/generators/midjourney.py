@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tutela.provenance.generators.common import Finding, Sources, finding
+from tutela.provenance.generators.common import Finding, Sources, finding, first
 from tutela.provenance.model import GeneratorInfo
 
 JOB_ID = re.compile(r"Job ID:\s*([0-9a-fA-F-]{36})")
@@ -15,7 +15,7 @@ VERSION = re.compile(r"--(?:v|version)\s+([\w.]+)")
 def read(src: Sources) -> list[Finding]:
     description = src.text.get("Description", "")
     job = JOB_ID.search(description)
-    guid = (src.xmp.get("Iptc4xmpExt:DigImageGUID") or [None])[0]
+    guid = first(src.xmp, "Iptc4xmpExt:DigImageGUID")
     creator = " ".join(src.xmp.get("xmp:CreatorTool", [])).lower()
     if job is None and "midjourney" not in creator:
         return []

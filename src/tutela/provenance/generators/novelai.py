@@ -20,8 +20,20 @@ from tutela.provenance.generators.common import (
 )
 from tutela.provenance.model import GeneratorInfo
 
-CORE = {"prompt", "uc", "seed", "steps", "sampler", "scale", "width", "height", "signed_hash",
-        "v4_prompt", "v4_negative_prompt", "noise_schedule"}  # fmt: skip
+CORE = {
+    "prompt",
+    "uc",
+    "seed",
+    "steps",
+    "sampler",
+    "scale",
+    "width",
+    "height",
+    "signed_hash",
+    "v4_prompt",
+    "v4_negative_prompt",
+    "noise_schedule",
+}
 
 
 def fields(src: Sources) -> tuple[dict[str, str], str] | None:

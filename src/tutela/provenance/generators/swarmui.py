@@ -20,9 +20,20 @@ from tutela.provenance.generators.common import (
 from tutela.provenance.model import GeneratorInfo, ModelRef
 
 CORE = {
-    "prompt", "negativeprompt", "seed", "steps", "sampler", "scheduler", "cfgscale",
-    "model", "width", "height", "swarm_version", "loras", "loraweights",
-}  # fmt: skip
+    "prompt",
+    "negativeprompt",
+    "seed",
+    "steps",
+    "sampler",
+    "scheduler",
+    "cfgscale",
+    "model",
+    "width",
+    "height",
+    "swarm_version",
+    "loras",
+    "loraweights",
+}
 
 
 def _models(params: dict[str, Any], listed: Any, where: str) -> list[ModelRef]:

@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("item_sha256"),
     )
     with op.batch_alter_table("provenance_status", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_provenance_status_status", ["status", "confidence"], unique=False
-        )
+        batch_op.create_index("ix_provenance_status_status", ["status", "confidence"], unique=False)
 
 
 def downgrade() -> None:
