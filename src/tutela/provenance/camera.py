@@ -10,6 +10,8 @@ their own tables.
 
 from __future__ import annotations
 
+from functools import cache
+
 from tutela.provenance.container import FileMetadata
 from tutela.provenance.model import Evidence
 
@@ -127,18 +129,22 @@ def ijg_table(base: list[int], quality: int) -> list[int]:
     return [min(255, max(1, (b * scale + 50) // 100)) for b in base]
 
 
+@cache
+def _qualities() -> dict[tuple[int, ...], int]:
+    """Standard luminance table → the highest IJG quality that produces it."""
+    return {tuple(ijg_table(IJG_LUMA, q)): q for q in range(1, 101)}
+
+
 def ijg_quality(tables: dict[int, list[int]]) -> int | None:
     """The IJG quality whose standard tables these are exactly, or None."""
     luma = tables.get(0)
     if luma is None or len(luma) != 64:
         return None
+    quality = _qualities().get(tuple(luma))
     chroma = tables.get(1)
-    for quality in range(1, 101):
-        if ijg_table(IJG_LUMA, quality) == list(luma) and (
-            chroma is None or ijg_table(IJG_CHROMA, quality) == list(chroma)
-        ):
-            return quality
-    return None
+    if quality is None or (chroma is not None and ijg_table(IJG_CHROMA, quality) != list(chroma)):
+        return None
+    return quality
 
 
 def camera_evidence(meta: FileMetadata) -> list[Evidence]:

@@ -177,10 +177,29 @@ def _xmp_text(value: Any) -> str | None:
     return None
 
 
+def jpeg_has_app11(data: bytes) -> bool:
+    """Whether a JPEG carries an APP11 (JUMBF, where C2PA lives) segment before its image data."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xDA:  # start of scan: no metadata segments follow
+            return False
+        if marker == 0xEB:
+            return True
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return False
+
+
 def read_container(data: bytes, fmt: str) -> FileMetadata:
     """Everything the metadata readers need from ``data`` (sniffed as ``fmt``)."""
     meta = FileMetadata(format=fmt)
-    meta.c2pa_marker = b"c2pa" in data or b"jumb" in data
+    if fmt == "jpeg":
+        meta.c2pa_marker = jpeg_has_app11(data)
+    elif fmt != "png":
+        meta.c2pa_marker = b"jumb" in data or b"c2pa" in data
     if fmt == "png":
         chunks = parse_png_chunks(data)
         meta.text = chunks.text
@@ -188,6 +207,7 @@ def read_container(data: bytes, fmt: str) -> FileMetadata:
         for kind, message in chunks.issues:
             meta.issue("png-text", kind, message)
         meta.xmp = meta.text.pop("XML:com.adobe.xmp", None)
+        meta.c2pa_marker = "caBX" in chunks.chunk_types
     if fmt in ("heif", "avif"):
         from tutela.media.image import _register_heif
 

@@ -219,7 +219,10 @@ def _read_pixels(
             if signature is not None:
                 evidence.append(signature)
     if options.watermark:
-        report = watermark.decode(pixels.rgb())
+        # Decided from the header first, so large photos are never decoded for nothing.
+        report = watermark.not_applicable(meta.width or 0, meta.height or 0) or watermark.decode(
+            pixels.rgb()
+        )
         result.watermarks = [report.to_json()]
         evidence.extend(_watermark_evidence(report))
     for detector in options.detectors:

@@ -33,8 +33,9 @@ SCALE = 36.0
 BLOCK = 4
 MIN_PIXELS = 256 * 256
 """imwatermark refuses smaller images, so no pipeline marks them."""
-MAX_PIXELS = 4096 * 4096
-"""Larger images are not decoded: no generator pipeline writes them at native size."""
+MAX_PIXELS = 2048 * 2048
+"""Larger images are not decoded: the marking pipelines write at most ~2048² (SDXL with
+hires fix); bigger files are camera photos or upscales, and resizing erases the mark."""
 DETECT_FAP = 1e-4
 """Adjusted false-alarm probability at or below which a payload counts as detected."""
 PARTIAL_FAP = 1e-2
@@ -247,6 +248,17 @@ class WatermarkReport:
         }
 
 
+def not_applicable(width: int, height: int) -> WatermarkReport | None:
+    """The report for sizes no marking pipeline produces (decided without decoding)."""
+    if width * height < MIN_PIXELS:
+        return WatermarkReport("not-applicable", "smaller than 256×256: never marked", [])
+    if width * height > MAX_PIXELS:
+        return WatermarkReport(
+            "not-applicable", "larger than any marking pipeline writes (2048²); not decoded", []
+        )
+    return None
+
+
 def decode(
     rgb: np.ndarray,
     payloads: tuple[Payload, ...] = PAYLOADS,
@@ -254,12 +266,9 @@ def decode(
 ) -> WatermarkReport:
     """Try every payload under every input variant; keep each payload's strongest reading."""
     height, width = rgb.shape[:2]
-    if height * width < MIN_PIXELS:
-        return WatermarkReport("not-applicable", "smaller than 256×256: never marked", [])
-    if height * width > MAX_PIXELS:
-        return WatermarkReport(
-            "not-applicable", "larger than any generator writes at native size; not decoded", []
-        )
+    skipped = not_applicable(width, height)
+    if skipped is not None:
+        return skipped
     per_variant: dict[str, np.ndarray] = {}
     deviations = []
     for variant in variants:
