@@ -175,6 +175,12 @@ def test_user_comment_encodings() -> None:
     assert decode_user_comment(b"") is None
 
 
+def test_unrecognised_format_is_an_error_entry() -> None:
+    result = inspect_bytes(b"file,kind\nsomething,else\n")
+    assert result.status == "no-evidence"
+    assert [e.kind for e in result.errors] == ["unsupported-format"]
+
+
 def test_unreadable_image_bytes() -> None:
     result = inspect_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 50)
     assert result.status == "no-evidence"

@@ -151,6 +151,14 @@ def test_tutela_payload_round_trips_with_operator_number() -> None:
     assert any(e.source == "watermark" and e.data["payload"] == "tutela" for e in result.evidence)
 
 
+def test_files_no_pipeline_wrote_are_not_decoded() -> None:
+    marked = Image.fromarray(wm.embed(muted(4), PAYLOADS["sdxl"], "uint8-bgr"))
+    q95 = inspect_bytes(encode(marked, quality=95, subsampling=0)).watermarks[0]
+    assert q95["state"] == "decoded"
+    q75 = inspect_bytes(encode(marked, quality=75)).watermarks[0]
+    assert q75["state"] == "not-applicable" and "quality 75" in q75["reason"]
+
+
 def test_watermark_alone_is_likely_ai_never_declared() -> None:
     marked = wm.embed(muted(4), PAYLOADS["sdxl"], "float32-rgb")
     result = inspect_bytes(encode(Image.fromarray(marked), "PNG"))

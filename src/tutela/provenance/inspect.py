@@ -23,7 +23,7 @@ from tutela.media.image import decode_errors, open_image
 from tutela.media.limits import DEFAULT_LIMITS, Limits
 from tutela.media.sniff import SNIFF_BYTES, sniff
 from tutela.provenance import stealth, watermark
-from tutela.provenance.camera import camera_evidence
+from tutela.provenance.camera import camera_evidence, ijg_quality
 from tutela.provenance.container import FileMetadata, read_container
 from tutela.provenance.content_credentials import MIME, read_c2pa
 from tutela.provenance.detectors import Detector, detector_evidence
@@ -177,6 +177,32 @@ def _watermark_evidence(report: watermark.WatermarkReport) -> list[Evidence]:
     return found
 
 
+WATERMARK_MIN_JPEG_QUALITY = 90
+
+
+def _watermark_cannot_survive(meta: FileMetadata) -> watermark.WatermarkReport | None:
+    """Files no marking pipeline wrote, or whose encoding has erased any mark.
+
+    The pipelines save through Pillow/libjpeg, so a JPEG whose quantisation tables are not
+    the standard ones came from a camera or an editor; below quality 90 the mark is gone
+    anyway (measured in the research notes). HEIF/AVIF/GIF are not pipeline outputs.
+    """
+    if meta.format in ("heif", "avif", "gif"):
+        return watermark.WatermarkReport(
+            "not-applicable", f"{meta.format} is not written by the marking pipelines", []
+        )
+    if meta.format == "jpeg" and meta.quantization:
+        quality = ijg_quality(meta.quantization)
+        if quality is None:
+            reason = "JPEG tables are not libjpeg's (camera or editor): no marking pipeline"
+        elif quality < WATERMARK_MIN_JPEG_QUALITY:
+            reason = f"JPEG quality {quality} erases the mark"
+        else:
+            return None
+        return watermark.WatermarkReport("not-applicable", reason, [])
+    return None
+
+
 def _read_pixels(
     result: ProvenanceResult,
     meta: FileMetadata,
@@ -219,9 +245,11 @@ def _read_pixels(
             if signature is not None:
                 evidence.append(signature)
     if options.watermark:
-        # Decided from the header first, so large photos are never decoded for nothing.
-        report = watermark.not_applicable(meta.width or 0, meta.height or 0) or watermark.decode(
-            pixels.rgb()
+        # Decided from the header first, so photos are never decoded for nothing.
+        report = (
+            watermark.not_applicable(meta.width or 0, meta.height or 0)
+            or _watermark_cannot_survive(meta)
+            or watermark.decode(pixels.rgb())
         )
         result.watermarks = [report.to_json()]
         evidence.extend(_watermark_evidence(report))
@@ -249,6 +277,12 @@ def inspect_blob(
             ProvenanceIssue("container", "too-large", "file above the decode limit; not inspected")
         )
         result.summary = "not inspected: file too large"
+        return result
+    if fmt == "unknown":
+        result.errors.append(
+            ProvenanceIssue("container", "unsupported-format", "not a media format tutela reads")
+        )
+        result.summary = "not inspected: unrecognised format"
         return result
     data = blob.data if blob.data is not None else b"".join(blob.chunks())
     meta = read_container(data, fmt) if fmt in PIXEL_FORMATS else FileMetadata(format=fmt)
