@@ -134,3 +134,12 @@ def test_watermark_can_be_turned_off_for_scans(tmp_path: Path, monkeypatch: obje
     finally:
         del os.environ["TUTELA_WATERMARK"]
     assert not signal_version().endswith("-nowm")
+
+
+def test_hash_command_computes_no_signals(tmp_path: Path) -> None:
+    # ``only_signals=frozenset()`` means "none": provenance must not run in ``tutela hash``.
+    path = tmp_path / "a.png"
+    path.write_bytes(fx.png_with_text(landscape(1), {"parameters": A1111}))
+    done = run("hash", str(path), "--json")
+    row = json.loads(done.stdout)
+    assert row["sha256"] and "provenance" not in row

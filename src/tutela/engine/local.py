@@ -33,7 +33,7 @@ class PipelineSpec:
 
     def build(self) -> Pipeline:
         analyzers = select_analyzers(
-            set(self.skip_signals), set(self.only_signals) if self.only_signals else None
+            set(self.skip_signals), set(self.only_signals) if self.only_signals is not None else None
         )
         known = None
         if self.db_url:
