@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from tutela.engine.scan import scan
@@ -124,17 +123,26 @@ def test_scan_stores_status_and_items_filters_and_sorts(store_url: str, tmp_path
     assert bad.returncode == 2 and "unknown synthetic status" in bad.stderr
 
 
-def test_watermark_can_be_turned_off_for_scans(tmp_path: Path, monkeypatch: object) -> None:
-    import os
-
+def test_watermark_can_be_turned_off_for_scans(monkeypatch: pytest.MonkeyPatch) -> None:
     from tutela.provenance.analyzer import signal_version
 
-    os.environ["TUTELA_WATERMARK"] = "off"
-    try:
-        assert signal_version().endswith("-nowm")
-    finally:
-        del os.environ["TUTELA_WATERMARK"]
     assert not signal_version().endswith("-nowm")
+    monkeypatch.setenv("TUTELA_WATERMARK", "off")
+    assert signal_version().endswith("-nowm")
+
+
+def test_post_scan_stage_fills_the_status_table(tmp_path: Path) -> None:
+    from tutela.engine.scan import stages
+    from tutela.store.queries import case_id
+
+    store = open_store(f"sqlite:///{tmp_path / 't.db'}")
+    scan(store, [str(folder(tmp_path))], "c2", workers=1)
+    (stage,) = [s for s in stages() if s.name == "provenance"]
+    with store.session() as session:
+        cid = case_id(session, "c2")
+    summary = stage.run(store, cid)
+    assert summary["synced"] == 4 and summary["synthetic_status"]["declared-ai"] == 1
+    assert stage.run(store, cid)["synced"] == 0
 
 
 def test_hash_command_computes_no_signals(tmp_path: Path) -> None:
