@@ -74,6 +74,8 @@ def test_ai_declaration_only_in_an_ingredient(chain: fx.SigningChain) -> None:
     assert result.status == "declared-ai"
     (claim,) = ai_declarations(result)
     assert claim["role"] == "ingredient"
+    assert claim["trust"] != "trusted"  # self-signed: never verified
+    assert result.confidence == pytest.approx(0.9)
     roles = {m["role"] for m in result.c2pa["manifests"]}  # type: ignore[index]
     assert roles == {"active", "ingredient"}
 
@@ -140,6 +142,8 @@ def test_real_c2pa_rs_files_are_not_ai(shared_data: Path) -> None:
     verify = inspect_bytes((real / "real-c2pa-rs-verify.jpg").read_bytes(), options=FAST)
     # Adobe's 2022 certificate chains to the CAI interim list shipped with tutela.
     assert verify.c2pa is not None and verify.c2pa["validation_state"] == "Trusted"
+    assert {m["trust"] for m in verify.c2pa["manifests"]} == {"trusted"}
+    assert {m["role"] for m in verify.c2pa["manifests"]} == {"active", "ingredient"}
     ca = inspect_bytes((real / "real-c2pa-rs-ca.jpg").read_bytes(), options=FAST)
     assert any(e.kind == "non-ai-declaration" for e in ca.evidence) or ca.c2pa is not None
 

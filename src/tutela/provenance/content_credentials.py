@@ -122,9 +122,26 @@ def _roles(store: dict[str, Any]) -> dict[str, tuple[str, int]]:
     return roles
 
 
-def _codes_for(label: str, statuses: list[dict[str, Any]]) -> list[str]:
+def _all_codes(store: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(outcome, code, url) from the store's status list and its detailed results, including
+    the deltas recorded for each ingredient."""
+    found = [
+        ("failure", str(s.get("code")), str(s.get("url")))
+        for s in store.get("validation_status") or []
+    ]
+    results = store.get("validation_results") or {}
+    groups = [results.get("activeManifest") or {}]
+    groups += [d.get("validationDeltas") or {} for d in results.get("ingredientDeltas") or []]
+    for group in groups:
+        for outcome in ("success", "informational", "failure"):
+            for entry in group.get(outcome) or []:
+                found.append((outcome, str(entry.get("code")), str(entry.get("url"))))
+    return found
+
+
+def _codes_for(label: str, codes: list[tuple[str, str, str]], outcome: str) -> list[str]:
     marker = f"/c2pa/{label}/"
-    return sorted({s.get("code", "") for s in statuses if marker in str(s.get("url", ""))})
+    return sorted({code for kind, code, url in codes if kind == outcome and marker in url})
 
 
 def _signer_text(signer: dict[str, Any]) -> str:
@@ -142,15 +159,22 @@ def summarise(store: dict[str, Any], state: str | None) -> C2paOutcome:
     """Report and evidence from a manifest store (``Reader.json()``) and its state."""
     outcome = C2paOutcome()
     statuses = list(store.get("validation_status") or [])
+    codes = _all_codes(store)
     roles = _roles(store)
     manifests_out = []
     for label, manifest in (store.get("manifests") or {}).items():
         role, depth = roles[label]
-        codes = _codes_for(label, statuses)
+        failed = _codes_for(label, codes, "failure")
+        passed = _codes_for(label, codes, "success")
         signer = manifest.get("signature_info") or {}
-        untrusted = "signingCredential.untrusted" in codes
-        failures = [c for c in codes if c != "signingCredential.untrusted"]
-        trust = "untrusted" if untrusted else ("trusted" if not failures else "unknown")
+        failures = [c for c in failed if c != "signingCredential.untrusted"]
+        # Trust is only what the SDK says it checked: an ingredient's trust is often unknown.
+        if "signingCredential.untrusted" in failed:
+            trust = "untrusted"
+        elif "signingCredential.trusted" in passed:
+            trust = "trusted"
+        else:
+            trust = "unknown"
         validation = "invalid" if failures else "valid"
         actions = _actions(manifest)
         generator = manifest.get("claim_generator") or " ".join(
@@ -190,6 +214,8 @@ def summarise(store: dict[str, Any], state: str | None) -> C2paOutcome:
                 ("trusted", "valid"): "signature valid, signer on a trust list",
                 ("untrusted", "valid"): "signature valid, signer on no trust list: "
                 "a claim by whoever signed",
+                ("unknown", "valid"): "no signature failure reported, signer's trust not "
+                "established: a claim by whoever signed",
             }.get((trust, validation), f"signature problems: {', '.join(failures)}")
             data = {
                 "digital_source_type": term,
