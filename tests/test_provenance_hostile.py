@@ -187,3 +187,10 @@ def test_unreadable_image_bytes() -> None:
     assert result.errors
     image = Image.open(io.BytesIO(encode(landscape(1, 32, 32))))
     assert image.size == (32, 32)
+
+
+def test_ordinary_text_chunks_are_not_mistaken_for_a_generator() -> None:
+    chunks = {"Comment": "Created with GIMP", "Source": "flatbed scan", "Software": "GIMP 2.10",
+              "prompt": "remember to crop", "Description": "harbour at dawn"}  # fmt: skip
+    result = inspect_bytes(fx.png_with_text(landscape(1, 64, 48), chunks), options=FAST)
+    assert result.status == "no-evidence" and result.errors == []

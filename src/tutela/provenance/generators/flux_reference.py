@@ -16,7 +16,9 @@ def read(src: Sources) -> list[Finding]:
     parts = [p.strip() for p in software.split(";")]
     model = src.exif.get("Model")
     info = GeneratorInfo(
-        tool="FLUX reference" if make == "Black Forest Labs" or "flux" in parts else "unknown",
+        tool="FLUX reference"
+        if make == "Black Forest Labs" or "flux" in parts
+        else "unknown generator (EXIF Software)",
         where="exif:Software" if software else "exif:Make",
         model=model,
         prompt=src.exif.get("ImageDescription"),

@@ -39,11 +39,16 @@ CORE = {
 def fields(src: Sources) -> tuple[dict[str, str], str] | None:
     """NovelAI's five fields from whichever container holds them, and where."""
     text = src.text
-    if "Comment" in text and (text.get("Software") == "NovelAI" or "Source" in text):
+    source = text.get("Source", "")
+    marked = text.get("Software") == "NovelAI" or source.startswith(("NovelAI", "Stable Diffusion"))
+    if text.get("Comment", "").lstrip().startswith("{") and marked:
         keys = ("Title", "Description", "Software", "Source", "Generation time", "Comment")
         return {k: text[k] for k in keys if k in text}, f"{src.origin}:Comment"
     exif = src.exif
-    if src.user_comment and exif.get("Software", "").startswith(("NovelAI", "Stable Diffusion")):
+    comment = src.user_comment or ""
+    if comment.lstrip().startswith("{") and exif.get("Software", "").startswith(
+        ("NovelAI", "Stable Diffusion")
+    ):
         mapped = {
             "Title": exif.get("DocumentName", ""),
             "Description": exif.get("ImageDescription", ""),
