@@ -111,3 +111,31 @@ def test_inspect_cli_with_detector(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "likely-ai"
+
+
+def test_entry_point_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A detector shipped as a package registers a factory in the ``tutela.detectors`` group."""
+    site = tmp_path / "site"
+    info = site / "tutela_fake_detector-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tutela-fake-detector\nVersion: 0.1\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[tutela.detectors]\nbrightness = fake_detector:factory\n"
+    )
+    (site / "fake_detector.py").write_text(
+        "import numpy as np\n"
+        "class Bright:\n"
+        "    def __init__(self, card):\n"
+        "        self.card = card\n"
+        "    def score(self, image):\n"
+        "        return float(np.asarray(image.convert('L')).mean() / 255)\n"
+        "def factory(card):\n"
+        "    return Bright(card)\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    detector = load_detector(card(tmp_path, runtime="entry-point:brightness", threshold=0.5))
+    options = InspectOptions(watermark=False, detectors=(detector,))
+    assert inspect_bytes(solid((250, 250, 250)), options=options).status == "likely-ai"
+    assert inspect_bytes(solid((5, 5, 5)), options=options).status == "no-evidence"
