@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.items",
     "tutela.cli.serve",
     "tutela.cli.signals",
+    "tutela.cli.triage",
 )
 
 app = typer.Typer(

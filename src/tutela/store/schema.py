@@ -9,7 +9,11 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "tutela.store.models",
+    "tutela.cluster.models",
+    "tutela.assess.models",
+)
 
 
 def load_all() -> type[Base]:

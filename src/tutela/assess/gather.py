@@ -1,0 +1,133 @@
+"""Gather every signal the rules use for a case's items, from whatever stages ran.
+
+Content and provenance signals come from the ``signals`` table; bank matches from
+the banks stage's ``matches`` table; prompt findings from the prompt screener run
+on prompts the provenance signal extracted. A missing source yields no input.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from tutela.assess.inputs import BankHit, ItemSignals, PromptFinding
+from tutela.store.models import Item, Location, Signal
+
+SIGNALS = ("nudity", "faces", "nudenet", "provenance")
+
+
+def case_item_rows(session: Session, case_id: int) -> dict[str, ItemSignals]:
+    rows = session.execute(
+        select(Item.sha256, Item.kind, Item.error_kind).where(
+            Item.sha256.in_(select(Location.item_sha256).where(Location.case_id == case_id)),
+            Item.kind != "archive",
+        )
+    )
+    return {sha: ItemSignals(sha, kind, error_kind) for sha, kind, error_kind in rows}
+
+
+def gather(session: Session, case_id: int) -> dict[str, ItemSignals]:
+    items = case_item_rows(session, case_id)
+    in_case = select(Location.item_sha256).where(Location.case_id == case_id)
+    for sha, name, data in session.execute(
+        select(Signal.item_sha256, Signal.name, Signal.data).where(
+            Signal.item_sha256.in_(in_case), Signal.name.in_(SIGNALS)
+        )
+    ):
+        item = items.get(sha)
+        if item is None:
+            continue
+        if name == "nudity":
+            item.nudity = float(data["score"])
+            item.nudity_model = str(data.get("model", "opennsfw"))
+        elif name == "faces":
+            item.faces = data
+        elif name == "nudenet":
+            item.nudenet = data
+        elif name == "provenance":
+            item.provenance = data
+    for sha, hit in bank_hits(session, case_id):
+        if sha in items:
+            items[sha].bank_hits.append(hit)
+    screen = prompt_screener()
+    if screen is not None:
+        for item in items.values():
+            for prompt in extracted_prompts(item.provenance):
+                item.prompt_findings.append(screen(prompt))
+    return items
+
+
+def bank_hits(session: Session, case_id: int) -> list[tuple[str, BankHit]]:
+    """The banks stage's matches for this case (none if banks are not installed)."""
+    try:
+        models = importlib.import_module("tutela.banks.models")
+    except ModuleNotFoundError:
+        return []
+    if not inspect(session.get_bind()).has_table("matches"):
+        return []
+    match, entry, bank = models.Match, models.Entry, models.Bank
+    rows = session.execute(
+        select(
+            match.item_sha256,
+            bank.name,
+            bank.kind,
+            match.signal_type,
+            match.distance,
+            match.suppressed,
+            match.quarantined,
+            entry.meta,
+        )
+        .join(entry, entry.id == match.entry_id)
+        .join(bank, bank.id == match.bank_id)
+        .where(match.case_id == case_id)
+    )
+    return [
+        (
+            sha,
+            BankHit(name, kind, signal_type, distance, _category(meta), suppressed, quarantined),
+        )
+        for sha, name, kind, signal_type, distance, suppressed, quarantined, meta in rows
+    ]
+
+
+def _category(meta: dict[str, Any] | None) -> str | None:
+    for key in ("category", "Category", "classification", "industry_classification"):
+        value = (meta or {}).get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def extracted_prompts(provenance: dict[str, Any] | None) -> list[str]:
+    out = []
+    for prompt in (provenance or {}).get("prompts") or []:
+        text = prompt.get("text") if isinstance(prompt, dict) else prompt
+        if isinstance(text, str) and text.strip():
+            out.append(text)
+    return out
+
+
+def prompt_screener() -> Callable[[str], PromptFinding] | None:
+    """``tutela.prompts.screen`` adapted to a :class:`PromptFinding`, if installed."""
+    try:
+        prompts = importlib.import_module("tutela.prompts")
+    except ModuleNotFoundError:
+        return None
+    screen = getattr(prompts, "screen", None)
+    if screen is None:
+        return None
+
+    def run(text: str) -> PromptFinding:
+        result = screen(text)
+        get = result.get if isinstance(result, dict) else lambda k, d=None: getattr(result, k, d)
+        action = str(get("action") or get("decision") or get("verdict") or "allow").lower()
+        action = {"refuse": "block", "deny": "block", "flag": "review"}.get(action, action)
+        categories = tuple(str(c) for c in (get("categories") or ()))
+        summary = str(get("summary") or get("explanation") or "")
+        return PromptFinding(action, summary, categories)
+
+    return run
