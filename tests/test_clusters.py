@@ -1,4 +1,4 @@
-"""Clusters are the connected components of "PDQ distance ≤ threshold", whatever the arrival order."""
+"""Clusters: connected components of "PDQ distance ≤ threshold", in any arrival order."""
 
 from __future__ import annotations
 
