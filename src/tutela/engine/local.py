@@ -33,7 +33,8 @@ class PipelineSpec:
 
     def build(self) -> Pipeline:
         analyzers = select_analyzers(
-            set(self.skip_signals), set(self.only_signals) if self.only_signals else None
+            set(self.skip_signals),
+            set(self.only_signals) if self.only_signals is not None else None,  # ∅ means none
         )
         known = None
         if self.db_url:
