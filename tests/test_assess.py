@@ -277,3 +277,59 @@ def test_unknown_case_is_a_clear_error(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 2 and "no case named 'nope'" in done.stderr
+
+
+def test_stored_provenance_and_prompt_findings_reach_the_queue(
+    store_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from tutela.store.models import Location, Signal
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "camera.jpg").write_bytes(encode(landscape(31)))
+    (folder / "generated.png").write_bytes(encode(landscape(32), "PNG"))
+    store = open_store(store_url)
+    scan(store, [str(folder)], "c", workers=1)
+    with store.transaction() as session:
+        shas = {
+            Path(path).name: sha
+            for path, sha in session.execute(select(Location.path, Location.item_sha256))
+        }
+        session.add_all(
+            [
+                Signal(
+                    item_sha256=shas["camera.jpg"],
+                    name="provenance",
+                    version="test",
+                    data={
+                        "status": "camera-evidence",
+                        "evidence": [{"summary": "EXIF Canon EOS 5D"}],
+                    },
+                ),
+                Signal(
+                    item_sha256=shas["generated.png"],
+                    name="provenance",
+                    version="test",
+                    data={
+                        "status": "declared-ai",
+                        "evidence": [{"summary": "PNG parameters chunk (A1111)"}],
+                        "prompt_findings": [
+                            {"decision": "review", "axes": ["age"], "reasons": ["an age term"]}
+                        ],
+                    },
+                ),
+            ]
+        )
+    result = triage(store, "c")
+    texts = {e.paths[0].rsplit("/", 1)[-1]: [r["text"] for r in e.reasons] for e in result.entries}
+    assert "no AI evidence and camera evidence: EXIF Canon EOS 5D" in texts["camera.jpg"]
+    assert any("embedded prompt screened: review (age)" in t for t in texts["generated.png"])
+    assert any(t.startswith("declared-ai: PNG parameters chunk") for t in texts["generated.png"])
+    by_name = {e.paths[0].rsplit("/", 1)[-1]: e.priority for e in result.entries}
+    base = CONFIG.priority["base"]
+    assert by_name["camera.jpg"] == base + CONFIG.rule("camera_evidence")["bonus"]
+    cut = 1 - CONFIG.rule("synthetic")["declared_ai_max_reduction"]
+    review = CONFIG.rule("prompt_screen")["review_bonus"]
+    assert by_name["generated.png"] == pytest.approx((base + review) * cut, abs=0.1)

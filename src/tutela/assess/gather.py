@@ -54,10 +54,13 @@ def gather(session: Session, case_id: int) -> dict[str, ItemSignals]:
         if sha in items:
             items[sha].bank_hits.append(hit)
     screen = prompt_screener()
-    if screen is not None:
-        for item in items.values():
-            for prompt in extracted_prompts(item.provenance):
-                item.prompt_findings.append(screen(prompt))
+    for item in items.values():
+        stored = (item.provenance or {}).get("prompt_findings")
+        if stored:  # already screened when provenance was extracted
+            item.prompt_findings.extend(finding(f) for f in stored if isinstance(f, dict))
+        elif screen is not None:
+            for text, negative in extracted_prompts(item.provenance):
+                item.prompt_findings.append(screen(text, negative))
     return items
 
 
@@ -102,32 +105,45 @@ def _category(meta: dict[str, Any] | None) -> str | None:
     return None
 
 
-def extracted_prompts(provenance: dict[str, Any] | None) -> list[str]:
-    out = []
+def extracted_prompts(provenance: dict[str, Any] | None) -> list[tuple[str, str | None]]:
+    """(prompt, negative prompt) pairs the provenance signal recovered from the file."""
+    out: list[tuple[str, str | None]] = []
     for prompt in (provenance or {}).get("prompts") or []:
-        text = prompt.get("text") if isinstance(prompt, dict) else prompt
+        if isinstance(prompt, dict):
+            text = prompt.get("text") or prompt.get("prompt")
+            negative = prompt.get("negative") or prompt.get("negative_prompt")
+        else:
+            text, negative = prompt, None
         if isinstance(text, str) and text.strip():
-            out.append(text)
+            out.append((text, negative if isinstance(negative, str) else None))
     return out
 
 
-def prompt_screener() -> Callable[[str], PromptFinding] | None:
-    """``tutela.prompts.screen`` adapted to a :class:`PromptFinding`, if installed."""
+def finding(result: Any) -> PromptFinding:
+    """The screener's result (or its stored JSON) as the rules' :class:`PromptFinding`."""
+    get = result.get if isinstance(result, dict) else lambda k, d=None: getattr(result, k, d)
+    decision = str(get("decision") or get("action") or "allow").lower()
+    decision = {"refuse": "block", "deny": "block", "flag": "review"}.get(decision, decision)
+    categories = tuple(str(c) for c in (*(get("axes") or ()), *(get("concepts") or ())))
+    summary = "; ".join(str(r) for r in (get("reasons") or ())[:2])
+    return PromptFinding(decision, summary, categories)
+
+
+def prompt_screener() -> Callable[[str, str | None], PromptFinding] | None:
+    """``tutela.prompts.prompt_findings`` adapted to the rules, if the screener is installed.
+
+    It returns concept ids, axes and reasons only, never the prompt's words, so
+    nothing an assessment stores repeats the prompt.
+    """
     try:
         prompts = importlib.import_module("tutela.prompts")
     except ModuleNotFoundError:
         return None
-    screen = getattr(prompts, "screen", None)
+    screen = getattr(prompts, "prompt_findings", None)
     if screen is None:
         return None
 
-    def run(text: str) -> PromptFinding:
-        result = screen(text)
-        get = result.get if isinstance(result, dict) else lambda k, d=None: getattr(result, k, d)
-        action = str(get("action") or get("decision") or get("verdict") or "allow").lower()
-        action = {"refuse": "block", "deny": "block", "flag": "review"}.get(action, action)
-        categories = tuple(str(c) for c in (get("categories") or ()))
-        summary = str(get("summary") or get("explanation") or "")
-        return PromptFinding(action, summary, categories)
+    def run(text: str, negative: str | None) -> PromptFinding:
+        return finding(screen(text, negative))
 
     return run
