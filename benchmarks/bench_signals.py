@@ -135,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=24, help="images for the per-signal rows")
     parser.add_argument("--scan-images", type=int, default=80, help="images per scan run")
+    parser.add_argument("--repeat", type=int, default=3, help="scan runs per row (median)")
     args = parser.parse_args()
     datas = images(args.images)
     costs = per_image(datas)
@@ -149,7 +150,10 @@ def main() -> None:
     )
 
     scan_datas = images(args.scan_images)
-    print(f"\nwhole scan (hash, PDQ, signals), {len(scan_datas)} images, steady-state wall clock")
+    print(
+        f"\nwhole scan (hash, PDQ, signals), {len(scan_datas)} images, steady-state wall clock, "
+        f"median of {args.repeat} runs"
+    )
     print(f"{'run':<26}{'images/s':>10}{'per core':>10}{'× anchor':>10}{'CPU ms/img':>12}")
     base = scan_rate(scan_datas, 1, signals=False)
     for label, workers, signals in (
