@@ -214,7 +214,7 @@ def test_triage_json_on_a_scanned_case(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert "stage assess" in done.stdout
+    assert "assess: decisions" in done.stdout
     done = subprocess.run(
         [sys.executable, "-m", "tutela", "triage", "--db", str(db), "--json"],
         capture_output=True,
