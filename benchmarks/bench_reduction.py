@@ -28,6 +28,7 @@ from tutela.cluster.models import ClusterMember
 from tutela.engine.local import PipelineSpec
 from tutela.engine.scan import scan
 from tutela.store import open_store
+from tutela.store.models import Location
 from tutela.store.queries import case_id
 from tutela.testing.synth import encode, landscape, shapes
 
@@ -77,13 +78,9 @@ def add_bank(store_url: str, banked: list[Path]) -> bool:
     return True
 
 
-def pair_scores(
-    store_url: str, case: str, truth: dict[str, str], folder: Path
-) -> tuple[float, float]:
+def pair_scores(store_url: str, case: str, truth: dict[str, str]) -> tuple[float, float]:
     """Pair precision and recall of clusters against the known groups (by item)."""
     store = open_store(store_url)
-    from tutela.store.models import Location
-
     with store.session() as session:
         cid = case_id(session, case)
         where = {
