@@ -129,6 +129,7 @@ def test_disabled_rule_is_silent(tmp_path: Path) -> None:
         ("[rules.nudity]\nenabled = 1\n", "true or false"),
         ("[nope]\n", "unknown setting 'nope'"),
         ("not toml ===", "not valid TOML"),
+        ("[rules.synthetic]\ndeclared_ai_max_reduction = 2\n", "is a fraction"),
     ],
 )
 def test_bad_rules_files_are_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -234,6 +235,7 @@ def test_triage_json_on_a_scanned_case(tmp_path: Path) -> None:
     assert cluster["copies"] == 3 and cluster["size"] == 2
     broken = next(e for e in result["entries"] if any(r["signal"] == "media" for r in e["reasons"]))
     assert broken["reasons"][0]["value"] in {"truncated", "corrupt"}
+    assert any("not compared for near-duplicates" in r["text"] for r in broken["reasons"])
 
     human = subprocess.run(
         [sys.executable, "-m", "tutela", "triage", "--db", str(db), "--case", "demo"],

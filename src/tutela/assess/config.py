@@ -92,4 +92,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> TriageConfig:
             raise ConfigError(f"priority.{name} must be within 0–100")
     if not 0 <= values["clusters"]["pdq_threshold"] <= 256:
         raise ConfigError("clusters.pdq_threshold must be within 0–256")
+    synthetic = values["rules"]["synthetic"]
+    for key in ("declared_ai_max_reduction", "likely_ai_max_reduction"):
+        if not 0 <= synthetic[key] <= 1:
+            raise ConfigError(f"rules.synthetic.{key} is a fraction: 0 (no reduction) to 1")
     return TriageConfig(values, str(file))

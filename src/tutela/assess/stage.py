@@ -17,10 +17,13 @@ from tutela.assess.config import TriageConfig, load_config
 from tutela.assess.engine import assess_cluster, assess_item
 from tutela.assess.gather import gather
 from tutela.assess.models import ClusterAssessment, ItemAssessment
+from tutela.assess.reasons import Reason
 from tutela.cluster.models import Cluster, ClusterMember
 from tutela.cluster.stage import update_clusters
 from tutela.engine.scan import Stage
+from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD
 from tutela.store.db import Store
+from tutela.store.models import Item
 
 CHUNK = 1000
 
@@ -47,12 +50,20 @@ def assess_case(session: Session, case_id: int, config: TriageConfig) -> dict[st
         session.execute(insert(ItemAssessment), rows[start : start + CHUNK])
 
     members: dict[int, list[str]] = {}
-    for sha, cluster_id in session.execute(
-        select(ClusterMember.item_sha256, ClusterMember.cluster_id).where(
-            ClusterMember.case_id == case_id
+    unclustered: dict[str, tuple[str, int | None]] = {}
+    for sha, cluster_id, basis, quality in session.execute(
+        select(
+            ClusterMember.item_sha256,
+            ClusterMember.cluster_id,
+            ClusterMember.basis,
+            Item.pdq_quality,
         )
+        .join(Item, Item.sha256 == ClusterMember.item_sha256)
+        .where(ClusterMember.case_id == case_id)
     ):
         members.setdefault(cluster_id, []).append(sha)
+        if basis != "pdq":
+            unclustered[sha] = (basis, quality)
     thresholds = dict(
         session.execute(
             select(Cluster.id, Cluster.threshold).where(Cluster.case_id == case_id)
@@ -67,6 +78,8 @@ def assess_case(session: Session, case_id: int, config: TriageConfig) -> dict[st
         if not judged:
             continue
         a = assess_cluster(judged, thresholds[cluster_id], config)
+        if len(judged) == 1 and judged[0][0] in unclustered:
+            a.reasons.append(_not_compared(*unclustered[judged[0][0]]))
         open_items = sum(1 for _, m in judged if not m.auto_resolved)
         if not a.auto_resolved:
             decisions += 1
@@ -97,6 +110,15 @@ def assess_case(session: Session, case_id: int, config: TriageConfig) -> dict[st
         "low": bands["low"],
         "rules": digest,
     }
+
+
+def _not_compared(basis: str, quality: int | None) -> Reason:
+    """Why a lone item was never compared for near-duplicates (so nobody assumes it was)."""
+    if basis == "pdq-low-quality":
+        text = f"PDQ quality {quality} < {PDQ_QUALITY_THRESHOLD}: not compared for near-duplicates"
+    else:
+        text = "no PDQ hash (not a decodable image): not compared for near-duplicates"
+    return Reason("cluster", "pdq", quality, "none", text)
 
 
 def run(store: Store, case_id: int) -> dict[str, Any]:
