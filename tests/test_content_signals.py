@@ -37,6 +37,8 @@ def test_synthetic_images_get_low_nudity_scores() -> None:
     assert float((scores >= 0.5).mean()) == 0.0
 
 
+@pytest.mark.slow
+@pytest.mark.shared_data
 def test_shared_corpus_false_alarm_rate(shared_data: Path) -> None:
     """No benign photo or AI scene should look like nudity; the rate is recorded."""
     files = sorted(p for p in (shared_data / "images").rglob("*") if p.suffix != ".csv")
