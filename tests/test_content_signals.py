@@ -175,3 +175,23 @@ def test_unknown_signal_name_is_a_clear_cli_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "unknown signal" in done.stderr
+
+
+def test_nudenet_runs_only_when_asked_for(tmp_path: Path) -> None:
+    pytest.importorskip("nudenet")
+    from tutela.engine.records import FileResult
+    from tutela.signals.files import compute_signals, signals_json
+
+    (tmp_path / "a.png").write_bytes(encode(shapes(3), "PNG"))
+    seen: list[dict[str, object]] = []
+
+    def keep(result: FileResult) -> None:
+        seen.append(signals_json(result))
+
+    compute_signals([str(tmp_path)], keep, workers=1)
+    compute_signals([str(tmp_path)], keep, extra=["nudenet"], skip=["faces"], workers=1)
+    default, asked = ([s["name"] for s in line["signals"]] for line in seen)  # type: ignore[attr-defined]
+    assert default == ["nudity", "faces"]
+    assert asked == ["nudity", "nudenet"]
+    plugin = seen[1]["signals"][1]["value"]  # type: ignore[index]
+    assert plugin["licence"] == "AGPL-3.0" and plugin["score"] == 0.0

@@ -84,9 +84,9 @@ def scan_command(
         except ValueError as exc:
             raise fail(str(exc)) from exc
         if "nudenet" in (signal or ()):
-            from tutela.signals.content.nudenet_plugin import LICENCE_WARNING
+            from tutela.signals.content.nudenet_plugin import require
 
-            console.print(f"[yellow]note:[/] {LICENCE_WARNING}")
+            console.print(f"[yellow]note:[/] {require()}")
         spec = PipelineSpec(
             skip_signals=skipped,
             only_signals=only,

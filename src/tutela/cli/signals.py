@@ -55,9 +55,10 @@ def signals_command(
     if missing:
         raise fail(f"no such file or folder: {', '.join(missing)}")
     if "nudenet" in (signal or ()):
-        from tutela.signals.content.nudenet_plugin import LICENCE_WARNING
+        from tutela.signals.content.nudenet_plugin import require
 
-        console.print(f"[yellow]note:[/] {LICENCE_WARNING}")
+        with errors_exit():
+            console.print(f"[yellow]note:[/] {require()}")
     rows: list[dict[str, object]] = []
 
     def show(result: FileResult) -> None:

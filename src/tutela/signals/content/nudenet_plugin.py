@@ -47,6 +47,12 @@ EXPOSED = frozenset(
 VERSION = f"nudenet-{package_version('nudenet')}/1"
 
 
+def require() -> str:
+    """Check the plugin is installed (``ModelUnavailable`` if not); returns the licence notice."""
+    package_file("nudenet", "320n.onnx", extra="nudenet")
+    return LICENCE_WARNING
+
+
 @lru_cache(maxsize=1)
 def detector() -> Any:
     from nudenet import NudeDetector
