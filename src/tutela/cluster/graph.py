@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-BLOCK = 512
-"""New hashes compared at once (bounds the temporary distance matrix)."""
+BLOCK = 128
+"""New hashes compared at once (bounds the temporary arrays to BLOCK × N)."""
 
 
 def packed(hex_hashes: Iterable[str]) -> np.ndarray:
@@ -24,9 +24,11 @@ def packed(hex_hashes: Iterable[str]) -> np.ndarray:
 
 
 def distances(block: np.ndarray, against: np.ndarray) -> np.ndarray:
-    """Hamming distances, |block| × |against|."""
-    x = np.bitwise_xor(block[:, None, :], against[None, :, :])
-    result: np.ndarray = np.bitwise_count(x).sum(axis=2, dtype=np.int32)
+    """Hamming distances, |block| × |against| (one 64-bit word at a time: small temporaries)."""
+    result = np.zeros((block.shape[0], against.shape[0]), dtype=np.uint16)
+    for word in range(4):
+        x = np.bitwise_xor(block[:, word, None], against[None, :, word])
+        result += np.bitwise_count(x)
     return result
 
 

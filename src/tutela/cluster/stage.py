@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from tutela.cluster.graph import PdqClusterer
@@ -20,6 +20,8 @@ from tutela.engine.scan import Stage
 from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD, hamming
 from tutela.store.db import Store
 from tutela.store.models import Item, Location
+
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -118,31 +120,42 @@ def _add(
                 ClusterMember.case_id == case_id, ClusterMember.cluster_id.in_(replaced)
             )
         )
-    for keys in components:
-        members = [items[sha] for sha in keys]
-        rep = representative(members)
-        cluster = Cluster(
-            case_id=case_id,
-            key=min(keys),
-            representative_sha256=rep.sha256,
-            size=len(keys),
-            threshold=threshold,
-        )
-        session.add(cluster)
-        session.flush()
-        session.add_all(
-            ClusterMember(
-                case_id=case_id,
-                item_sha256=m.sha256,
-                cluster_id=cluster.id,
-                distance=hamming(m.pdq, rep.pdq)
-                if m.pdq and rep.pdq and m.basis == "pdq"
-                else None,
-                basis=m.basis,
+    groups_out = [[items[sha] for sha in keys] for keys in components]
+    reps = [representative(members) for members in groups_out]
+    rows = [
+        {
+            "case_id": case_id,
+            "key": members[0].sha256,  # components are sorted: the smallest sha256
+            "representative_sha256": rep.sha256,
+            "size": len(members),
+            "threshold": threshold,
+        }
+        for members, rep in zip(groups_out, reps, strict=True)
+    ]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(Cluster), rows[start : start + CHUNK])
+    ids: dict[str, int] = {}
+    keys = [members[0].sha256 for members in groups_out]
+    for start in range(0, len(keys), CHUNK):
+        for key, cluster_id in session.execute(
+            select(Cluster.key, Cluster.id).where(
+                Cluster.case_id == case_id, Cluster.key.in_(keys[start : start + CHUNK])
             )
-            for m in members
-        )
-    session.flush()
+        ):
+            ids[key] = cluster_id
+    member_rows = [
+        {
+            "case_id": case_id,
+            "item_sha256": m.sha256,
+            "cluster_id": ids[members[0].sha256],
+            "distance": hamming(m.pdq, rep.pdq) if m.pdq and rep.pdq and m.basis == "pdq" else None,
+            "basis": m.basis,
+        }
+        for members, rep in zip(groups_out, reps, strict=True)
+        for m in members
+    ]
+    for start in range(0, len(member_rows), CHUNK):
+        session.execute(insert(ClusterMember), member_rows[start : start + CHUNK])
 
 
 def run(store: Store, case_id: int) -> dict[str, Any]:
