@@ -28,8 +28,35 @@ def faces(p18: float, p13: float) -> dict[str, object]:
 
 
 UNKNOWN = {"status": "unknown", "usable_faces": 0, "p_under_18": None, "p_under_13": None}
-CAMERA = {"status": "camera-evidence", "evidence": [{"summary": "EXIF Canon EOS 5D"}]}
-DECLARED = {"status": "declared-ai", "evidence": [{"summary": "C2PA: trainedAlgorithmicMedia"}]}
+
+
+def evidence(detail: str, points_to: str, weight: float) -> dict[str, object]:
+    """One evidence entry shaped like the provenance signal's JSON."""
+    return {
+        "source": "test",
+        "kind": "k",
+        "detail": detail,
+        "strength": "weak",
+        "where": "",
+        "points_to": points_to,
+        "data": {},
+        "weight": weight,
+    }
+
+
+CAMERA = {
+    "status": "camera-evidence",
+    "confidence": 0.3,
+    "evidence": [evidence("EXIF Canon EOS 5D", "camera", 0.3)],
+}
+DECLARED = {
+    "status": "declared-ai",
+    "confidence": 0.9,
+    "evidence": [
+        evidence("EXIF Canon EOS 5D", "camera", 0.3),
+        evidence("C2PA: trainedAlgorithmicMedia", "ai", 0.9),
+    ],
+}
 
 
 def test_no_signals_gives_the_base_priority_and_no_reasons() -> None:
@@ -67,7 +94,10 @@ def test_camera_evidence_goes_first_and_declared_ai_is_lowered_only_as_far_as_po
     assert any(
         r.text == "no AI evidence and camera evidence: EXIF Canon EOS 5D" for r in camera.reasons
     )
-    assert any(r.signal == "provenance" and r.value == "declared-ai" for r in ai.reasons)
+    (declared,) = [r for r in ai.reasons if r.signal == "provenance"]
+    assert declared.value == "declared-ai"
+    assert declared.text.startswith("declared-ai: C2PA: trainedAlgorithmicMedia (policy")
+    assert "EXIF" not in declared.text  # camera evidence does not explain an AI status
 
 
 def test_operator_policy_can_forbid_any_ai_reduction(tmp_path: Path) -> None:
@@ -316,7 +346,7 @@ def test_stored_provenance_and_prompt_findings_reach_the_queue(
                     version="test",
                     data={
                         "status": "declared-ai",
-                        "evidence": [{"summary": "PNG parameters chunk (A1111)"}],
+                        "evidence": [evidence("PNG parameters chunk (A1111)", "ai", 0.85)],
                         "prompt_findings": [
                             {"decision": "review", "axes": ["age"], "reasons": ["an age term"]}
                         ],
@@ -335,3 +365,21 @@ def test_stored_provenance_and_prompt_findings_reach_the_queue(
     cut = 1 - CONFIG.rule("synthetic")["declared_ai_max_reduction"]
     review = CONFIG.rule("prompt_screen")["review_bonus"]
     assert by_name["generated.png"] == pytest.approx((base + review) * cut, abs=0.1)
+
+
+def test_negative_prompts_are_paired_never_screened_as_prompts() -> None:
+    from tutela.assess.gather import extracted_prompts
+
+    provenance = {
+        "prompts": [
+            {"text": "a red kitten on a sofa", "negative": False, "tool": "a1111", "where": "p"},
+            {"text": "blurry, low quality", "negative": True, "tool": "a1111", "where": "p"},
+            {"text": "a lighthouse at dusk", "negative": False, "tool": "comfyui", "where": "w"},
+            {"text": "   ", "negative": False, "tool": "x", "where": "y"},
+        ]
+    }
+    assert extracted_prompts(provenance) == [
+        ("a red kitten on a sofa", "blurry, low quality"),
+        ("a lighthouse at dusk", None),
+    ]
+    assert extracted_prompts(None) == []

@@ -106,17 +106,28 @@ def _category(meta: dict[str, Any] | None) -> str | None:
 
 
 def extracted_prompts(provenance: dict[str, Any] | None) -> list[tuple[str, str | None]]:
-    """(prompt, negative prompt) pairs the provenance signal recovered from the file."""
-    out: list[tuple[str, str | None]] = []
-    for prompt in (provenance or {}).get("prompts") or []:
-        if isinstance(prompt, dict):
-            text = prompt.get("text") or prompt.get("prompt")
-            negative = prompt.get("negative") or prompt.get("negative_prompt")
+    """(prompt, negative prompt) pairs the provenance signal recovered from the file.
+
+    The provenance signal lists prompts and negative prompts as separate entries
+    (``{text, negative: bool, tool, where}``); a negative prompt is paired with the
+    prompt the same tool wrote at the same place and is never screened as a prompt.
+    """
+    positives: list[tuple[str, str, str]] = []
+    negatives: dict[tuple[str, str], str] = {}
+    for entry in (provenance or {}).get("prompts") or []:
+        if isinstance(entry, str):
+            entry = {"text": entry}
+        if not isinstance(entry, dict):
+            continue
+        text = entry.get("text") or entry.get("prompt")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        place = (str(entry.get("tool", "")), str(entry.get("where", "")))
+        if entry.get("negative") is True:
+            negatives[place] = text
         else:
-            text, negative = prompt, None
-        if isinstance(text, str) and text.strip():
-            out.append((text, negative if isinstance(negative, str) else None))
-    return out
+            positives.append((text, *place))
+    return [(text, negatives.get((tool, where))) for text, tool, where in positives]
 
 
 def finding(result: Any) -> PromptFinding:

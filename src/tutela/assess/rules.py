@@ -138,24 +138,21 @@ def apparent_minor(item: ItemSignals, cfg: dict[str, Any]) -> list[Contribution]
     return [_add("apparent_minor", "faces", p18, float(cfg["weight"]) * p18, text)]
 
 
-def _evidence_text(provenance: dict[str, Any]) -> str:
-    parts = []
-    for entry in provenance.get("evidence") or []:
-        if isinstance(entry, dict):
-            text = entry.get("summary") or entry.get("detail") or entry.get("text")
-            text = text or " ".join(str(v) for v in entry.values() if isinstance(v, str))
-        else:
-            text = str(entry)
-        if text:
-            parts.append(str(text))
-    return "; ".join(parts[:2]) or "see provenance evidence"
+def _evidence_text(provenance: dict[str, Any], points_to: str) -> str:
+    """The strongest evidence behind a synthetic status, as the provenance signal worded it."""
+    entries = [e for e in provenance.get("evidence") or [] if isinstance(e, dict)]
+    relevant = [e for e in entries if e.get("points_to") in (points_to, None)] or entries
+    relevant.sort(key=lambda e: -float(e.get("weight") or 0))
+    parts = [str(e.get("detail") or e.get("summary") or "") for e in relevant[:2]]
+    parts = [p for p in parts if p]
+    return "; ".join(parts) or str(provenance.get("summary") or "see provenance evidence")
 
 
 def camera_evidence(item: ItemSignals, cfg: dict[str, Any]) -> list[Contribution]:
     prov = item.provenance
     if not prov or prov.get("status") != "camera-evidence":
         return []
-    text = f"no AI evidence and camera evidence: {_evidence_text(prov)}"
+    text = f"no AI evidence and camera evidence: {_evidence_text(prov, 'camera')}"
     return [_add("camera_evidence", "provenance", prov["status"], float(cfg["bonus"]), text)]
 
 
@@ -172,7 +169,7 @@ def synthetic(item: ItemSignals, cfg: dict[str, Any]) -> list[Contribution]:
         reduction = float(cfg["likely_ai_max_reduction"]) * min(1.0, max(0.0, scale))
     factor = 1.0 - min(1.0, max(0.0, reduction))
     text = (
-        f"{status}: {_evidence_text(prov)} "
+        f"{status}: {_evidence_text(prov, 'ai')} "
         f"(policy lowers priority by at most {reduction:.0%}; AI material is still reviewed)"
     )
     return [_factor("synthetic", "provenance", status, factor, text)]
