@@ -361,7 +361,7 @@ def test_stored_provenance_and_prompt_findings_reach_the_queue(
     assert any(t.startswith("declared-ai: PNG parameters chunk") for t in texts["generated.png"])
     by_name = {e.paths[0].rsplit("/", 1)[-1]: e.priority for e in result.entries}
     base = CONFIG.priority["base"]
-    assert by_name["camera.jpg"] == base + CONFIG.rule("camera_evidence")["bonus"]
+    assert by_name["camera.jpg"] == base * CONFIG.rule("camera_evidence")["factor"]
     cut = 1 - CONFIG.rule("synthetic")["declared_ai_max_reduction"]
     review = CONFIG.rule("prompt_screen")["review_bonus"]
     assert by_name["generated.png"] == pytest.approx((base + review) * cut, abs=0.1)

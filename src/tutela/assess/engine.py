@@ -27,7 +27,7 @@ def band(priority: float, config: TriageConfig) -> str:
 def _impact(c: Contribution) -> float:
     if c.resolution is not None:
         return 1e9
-    return c.add + (1.0 - c.factor) * 100
+    return c.add + abs(1.0 - c.factor) * 100
 
 
 def assess_item(item: ItemSignals, config: TriageConfig) -> Assessment:

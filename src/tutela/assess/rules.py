@@ -153,7 +153,7 @@ def camera_evidence(item: ItemSignals, cfg: dict[str, Any]) -> list[Contribution
     if not prov or prov.get("status") != "camera-evidence":
         return []
     text = f"no AI evidence and camera evidence: {_evidence_text(prov, 'camera')}"
-    return [_add("camera_evidence", "provenance", prov["status"], float(cfg["bonus"]), text)]
+    return [_factor("camera_evidence", "provenance", prov["status"], float(cfg["factor"]), text)]
 
 
 def synthetic(item: ItemSignals, cfg: dict[str, Any]) -> list[Contribution]:
