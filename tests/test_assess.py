@@ -329,31 +329,27 @@ def test_stored_provenance_and_prompt_findings_reach_the_queue(
             Path(path).name: sha
             for path, sha in session.execute(select(Location.path, Location.item_sha256))
         }
-        session.add_all(
-            [
-                Signal(
-                    item_sha256=shas["camera.jpg"],
-                    name="provenance",
-                    version="test",
-                    data={
-                        "status": "camera-evidence",
-                        "evidence": [{"summary": "EXIF Canon EOS 5D"}],
-                    },
-                ),
-                Signal(
-                    item_sha256=shas["generated.png"],
-                    name="provenance",
-                    version="test",
-                    data={
-                        "status": "declared-ai",
-                        "evidence": [evidence("PNG parameters chunk (A1111)", "ai", 0.85)],
-                        "prompt_findings": [
-                            {"decision": "review", "axes": ["age"], "reasons": ["an age term"]}
-                        ],
-                    },
-                ),
-            ]
-        )
+        for row in [
+            Signal(
+                item_sha256=shas["camera.jpg"],
+                name="provenance",
+                version="test",
+                data=CAMERA,
+            ),
+            Signal(
+                item_sha256=shas["generated.png"],
+                name="provenance",
+                version="test",
+                data={
+                    "status": "declared-ai",
+                    "evidence": [evidence("PNG parameters chunk (A1111)", "ai", 0.85)],
+                    "prompt_findings": [
+                        {"decision": "review", "axes": ["age"], "reasons": ["an age term"]}
+                    ],
+                },
+            ),
+        ]:
+            session.merge(row)  # replaces the provenance signal a scan stored
     result = triage(store, "c")
     texts = {e.paths[0].rsplit("/", 1)[-1]: [r["text"] for r in e.reasons] for e in result.entries}
     assert "no AI evidence and camera evidence: EXIF Canon EOS 5D" in texts["camera.jpg"]
