@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.match",
     "tutela.cli.token",
     "tutela.cli.inspect",
+    "tutela.cli.signals",
+    "tutela.cli.triage",
 )
 
 app = typer.Typer(

@@ -30,6 +30,8 @@ BATCH_SECONDS = 2.0
 STAGE_MODULES: tuple[str, ...] = (
     "tutela.provenance.stage",
     "tutela.banks.stage",
+    "tutela.cluster.stage",
+    "tutela.assess.stage",
 )
 """Case-level stages run after files are stored (matching, clustering, assessment).
 

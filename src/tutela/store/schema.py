@@ -15,6 +15,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "tutela.banks.models",
     "tutela.auth.models",
     "tutela.provenance.tables",
+    "tutela.cluster.models",
+    "tutela.assess.models",
 )
 
 
