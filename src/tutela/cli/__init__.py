@@ -15,6 +15,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.scan",
     "tutela.cli.items",
     "tutela.cli.serve",
+    "tutela.cli.prompt",
+    "tutela.cli.bank",
+    "tutela.cli.match",
+    "tutela.cli.token",
+    "tutela.cli.inspect",
+    "tutela.cli.signals",
+    "tutela.cli.triage",
 )
 
 app = typer.Typer(

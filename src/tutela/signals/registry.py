@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
 
-ANALYZER_MODULES: tuple[str, ...] = ()
+ANALYZER_MODULES: tuple[str, ...] = (
+    "tutela.banks.analyzers",
+    "tutela.provenance.analyzer",
+    "tutela.signals.content.nudity",
+    "tutela.signals.content.faces",
+    "tutela.signals.content.nudenet_plugin",
+)
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 
 

@@ -9,7 +9,15 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "tutela.store.models",
+    "tutela.prompts.models",
+    "tutela.banks.models",
+    "tutela.auth.models",
+    "tutela.provenance.tables",
+    "tutela.cluster.models",
+    "tutela.assess.models",
+)
 
 
 def load_all() -> type[Base]:
