@@ -8,15 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from tutela.banks import service
 from tutela.banks.formats import get_format
 from tutela.banks.matcher import Matcher, Query
-from tutela.banks.pdq_index import BruteForcePdqIndex, hex_to_array
+from tutela.banks.models import Entry
 from tutela.banks.queries import queries_from_files, query_from_values
 from tutela.banks.records import EntryRecord
 from tutela.banks.service import BankError, UnknownEntry
 from tutela.banks.signal_types import InvalidSignal
+from tutela.index import Matches, PdqIndex
+from tutela.index.codec import HashInput, as_ids, to_words
+from tutela.index.reference import brute_force
 from tutela.store import open_store
 from tutela.store.db import Store
 from tutela.testing.synth import encode, landscape
@@ -166,23 +170,6 @@ def test_dihedral_matching_finds_rotated_copies(tmp_path: Path) -> None:
     assert result["banks"][0]["matches"][0]["via"].startswith("rotate")
 
 
-def test_brute_force_index_is_exact() -> None:
-    rng = np.random.default_rng(1)
-    base = rng.integers(0, 256, (300, 32), dtype=np.uint8)
-    index = BruteForcePdqIndex()
-    index.add(np.arange(300, dtype=np.int64), base)
-    queries = base[:20].copy()
-    queries[:, 0] ^= 0b111  # 3 bits away from their source
-    hits = index.query(queries, 31)
-    for qi, q in enumerate(queries):
-        expected = np.unpackbits(base ^ q, axis=1).sum(axis=1)
-        mine = hits.query == qi
-        assert sorted(hits.ids[mine].tolist()) == sorted(np.nonzero(expected <= 31)[0].tolist())
-        assert all(hits.distance[mine] == expected[hits.ids[mine]])
-    assert len(BruteForcePdqIndex().query(queries, 31).ids) == 0
-    assert hex_to_array([PDQ]).tobytes().hex() == PDQ
-
-
 def _random_bank(store: Store, rng: np.random.Generator) -> list[str]:
     """Random hashes plus clusters of near-duplicates, spread over three banks."""
     centres = [f"{int.from_bytes(rng.bytes(32)):064x}" for _ in range(40)]
@@ -196,11 +183,31 @@ def _random_bank(store: Store, rng: np.random.Generator) -> list[str]:
     return values
 
 
-def test_matching_is_identical_with_the_fallback_and_the_fast_index(tmp_path: Path) -> None:
-    from tutela.banks.pdq_index import fast_index_available, new_index
+def _brute_force_matches(store: Store, queries: list[Query]) -> list[dict[str, object]]:
+    """The reference: every query checked against every entry by plain Hamming distance."""
+    with store.session() as session:
+        entries = session.execute(select(Entry.id, Entry.value).where(Entry.signal_type == "pdq"))
+        ids, values = zip(*entries, strict=True)
+    matcher = Matcher(store, index=_ReferenceIndex(list(ids), list(values)))
+    matcher.loaded_id = max(ids)
+    return [r.to_json() for r in matcher.match(queries)]
 
-    if not fast_index_available():
-        pytest.skip("tutela.index (the fast PDQ index) is not installed in this checkout")
+
+class _ReferenceIndex(PdqIndex):
+    """``tutela.index``'s brute-force oracle behind the index interface."""
+
+    def __init__(self, ids: list[int], values: list[str]) -> None:
+        super().__init__()
+        self._ids, self._words = as_ids(ids), to_words(values)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def query(self, hashes: HashInput, radius: int = 31, *, threads: int | None = None) -> Matches:
+        return brute_force(self._ids, self._words, to_words(hashes), radius)
+
+
+def test_matching_equals_brute_force_and_survives_a_restart(tmp_path: Path) -> None:
     store = make_store(
         f"sqlite:///{tmp_path / 'e.db'}",
         ("S", "positive", 10),
@@ -213,13 +220,11 @@ def test_matching_is_identical_with_the_fallback_and_the_fast_index(tmp_path: Pa
         query_from_values([("pdq", flip(v, int(b)))])
         for v, b in zip(values, rng.integers(0, 40, len(values)), strict=True)
     ]
-    results = {}
-    for name, index in (("fallback", BruteForcePdqIndex()), ("fast", new_index())):
-        matcher = Matcher(store, index=index)
-        matcher.refresh()
-        results[name] = [r.to_json() for r in matcher.match(queries)]
-    assert results["fast"] == results["fallback"]
-    assert sum(len(r["banks"]) for r in results["fast"]) > len(queries)
+    matcher = Matcher(store)
+    matcher.refresh()
+    fast = [r.to_json() for r in matcher.match(queries)]
+    assert fast == _brute_force_matches(store, queries)
+    assert sum(len(r["banks"]) for r in fast) > len(queries)
     # persisted: a new matcher loads the saved index, then catches up incrementally
     saved = Matcher(store, index_dir=tmp_path / "index")
     saved.refresh()
@@ -229,9 +234,7 @@ def test_matching_is_identical_with_the_fallback_and_the_fast_index(tmp_path: Pa
     assert reloaded.loaded_id == saved.loaded_id  # loaded, not rebuilt
     assert reloaded.refresh() == 1
     after = [r.to_json() for r in reloaded.match(queries)]
-    fresh = Matcher(store, index=BruteForcePdqIndex())
-    fresh.refresh()
-    assert after == [r.to_json() for r in fresh.match(queries)]
+    assert after == _brute_force_matches(store, queries)
 
 
 def test_tokens_roles_and_revocation(tmp_path: Path) -> None:

@@ -24,9 +24,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from tutela.banks.models import Bank, Entry
-from tutela.banks.pdq_index import PdqIndex, hex_to_array, load_persisted, new_index, persist
+from tutela.banks.pdq_index import load_persisted, persist
 from tutela.banks.service import current_revision
 from tutela.banks.signal_types import ItemFacts, compared_types, registry
+from tutela.index import PdqIndex
 from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD
 from tutela.store.db import Store
 
@@ -152,7 +153,7 @@ class Matcher:
         if persisted is not None:
             self.index, self.loaded_id = persisted
         else:
-            self.index = index if index is not None else new_index()
+            self.index = index if index is not None else PdqIndex()
 
     def refresh(self) -> int:
         """Add entries created since the last refresh to the index; returns how many.
@@ -174,7 +175,7 @@ class Matcher:
                 if not rows:
                     break
                 ids = [r[0] for r in rows]
-                self.index.add(np.asarray(ids, np.int64), hex_to_array([r[1] for r in rows]))
+                self.index.add(np.asarray(ids, np.int64), [r[1] for r in rows])
                 self.loaded_id = ids[-1]
                 added += len(rows)
             newest = session.scalar(select(func.max(Entry.id))) or 0
@@ -263,7 +264,7 @@ class Matcher:
                 rows.append((qi, via, value))
         if not rows or not len(self.index):
             return
-        hits = self.index.query(hex_to_array([r[2] for r in rows]), radius)
+        hits = self.index.query([r[2] for r in rows], radius)
         for row, entry_id, dist in zip(
             hits.query.tolist(), hits.ids.tolist(), hits.distance.tolist(), strict=True
         ):
