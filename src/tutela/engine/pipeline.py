@@ -41,6 +41,8 @@ class Pipeline:
     analyzers: list[Analyzer] = field(default_factory=list)
     pdq_max_side: int | None = 512
     known: KnownLookup | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    """Feature settings (``PipelineSpec.extra``), handed to analysers as ``ctx.options``."""
 
     # -- entry points -------------------------------------------------------------
 
@@ -172,7 +174,7 @@ class Pipeline:
         item: ItemRecord,
         errors: list[ErrorRecord],
     ) -> None:
-        ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256)
+        ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256, options=self.options)
         for analyzer in todo:
             try:
                 data = analyzer.run(ctx)
@@ -184,8 +186,10 @@ class Pipeline:
                     ErrorRecord(f"{analyzer.name}:failed", f"{type(exc).__name__}: {exc}", False)
                 )
                 continue
-            item.signals.append(SignalRecord(analyzer.name, analyzer.version, data))
-        for key in ("width", "height", "format"):
+            if data is not None:
+                item.signals.append(SignalRecord(analyzer.name, analyzer.version, data))
+        errors.extend(_record(w, fatal=False) for w in ctx.warnings)
+        for key in ("width", "height", "format", "error_kind", "error_message"):
             if key in ctx.item_updates and item.new:
                 setattr(item, key, ctx.item_updates[key])
 

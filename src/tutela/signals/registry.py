@@ -16,18 +16,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
 
-ANALYZER_MODULES: tuple[str, ...] = ()
+ANALYZER_MODULES: tuple[str, ...] = ("tutela.video.analyzers",)
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 
 
 @dataclass(frozen=True)
 class Analyzer:
-    """One signal: ``run`` returns JSON-able data, stored under ``name`` with ``version``."""
+    """One signal: ``run`` returns JSON-able data, stored under ``name`` with ``version``.
+
+    ``run`` may return None when the signal does not apply to this item (e.g. a video
+    signal for a still GIF); nothing is stored then.
+    """
 
     name: str
     version: str
     kinds: frozenset[str]
-    run: Callable[[MediaContext], dict[str, Any]]
+    run: Callable[[MediaContext], dict[str, Any] | None]
     description: str
     default_enabled: bool = True
 
