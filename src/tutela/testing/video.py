@@ -9,6 +9,7 @@ video the way uploads and re-uploads change it in the wild.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,34 @@ def animated_image(
         path, save_all=True, append_images=images[1:], duration=list(durations_ms), loop=0
     )
     return Path(path)
+
+
+ORIGINAL_SCENES = (11, 12, 13)
+UNRELATED_SCENES = (21, 22, 23)
+
+
+@dataclass(frozen=True)
+class VideoSet:
+    """A known video, the ways it gets changed on re-upload, and a video it is not."""
+
+    original: Path
+    """Three landscape scenes of 2 s each, 10 frames/s, 320×240, H.264 in MP4."""
+    reencoded: Path
+    """The original as VP9 in WebM at low quality."""
+    resized: Path
+    """The original at half size, H.264 in MOV."""
+    trimmed: Path
+    """Seconds 2–5 of the original, MPEG-4 Part 2 in AVI."""
+    unrelated: Path
+    """Other scenes, same layout and motion."""
+
+
+def make_video_set(folder: Path) -> VideoSet:
+    original = write_video(folder / "original.mp4", scene_frames(ORIGINAL_SCENES), fps=10)
+    return VideoSet(
+        original=original,
+        reencoded=variant(original, folder / "reencoded.webm", options={"crf": "45", "b:v": "0"}),
+        resized=variant(original, folder / "resized.mov", scale=0.5),
+        trimmed=variant(original, folder / "trimmed.avi", start=2.0, end=5.0),
+        unrelated=write_video(folder / "unrelated.mp4", scene_frames(UNRELATED_SCENES), fps=10),
+    )

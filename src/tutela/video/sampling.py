@@ -1,10 +1,15 @@
-"""Choose which decoded frames are hashed: one per 1/fps seconds, by time, not by count.
+"""Choose which decoded frames are hashed: the frame on screen at every 1/fps seconds.
 
-Counting frames (every 30th frame for "1 per second") drifts on variable-frame-rate
-video — phone recordings, screen captures, GIFs — and double-counts across gaps. We
-take the first frame at or after each sampling instant; a long gap yields one frame,
-not a burst of copies, and timestamps that go backwards (damaged or spliced streams)
-are skipped (they fall before the next sampling instant).
+Counting frames ("every 30th frame" for 1 per second) drifts on variable-frame-rate
+video — phone recordings, screen captures, GIFs whose frames last from 20 ms to
+several seconds. We sample by time instead: at each instant k/fps the frame being
+shown (the last one that started at or before it) is hashed, and a frame shown across
+several instants is hashed once. On constant-rate video whose rate divides evenly
+this picks exactly the frames ``vpdq`` picks. Frames whose timestamps go backwards
+(damaged or spliced streams) are dropped.
+
+Deciding whether a frame is on screen at an instant needs the next frame's start, so
+one frame is held back; pixels are still only converted for frames that are chosen.
 """
 
 from __future__ import annotations
@@ -29,10 +34,25 @@ def sample(frames: Iterable[T], fps: float) -> Iterator[T]:
     if fps <= 0:
         raise ValueError("sampling rate must be positive")
     interval = 1.0 / fps
-    next_at = 0.0
+
+    def shows_an_instant(start: float, end: float) -> bool:
+        first_instant = math.ceil(start / interval - EPSILON) * interval
+        return first_instant < end - EPSILON
+
+    previous: T | None = None
+    last_step = interval
     for frame in frames:
         t = frame.timestamp
-        if math.isfinite(t) and t + EPSILON >= next_at:
-            # The next instant strictly after this frame: one hash per slot, even across gaps.
-            next_at = (math.floor(t / interval + EPSILON) + 1) * interval
-            yield frame
+        if not math.isfinite(t) or t < 0:
+            continue
+        if previous is not None:
+            if t <= previous.timestamp:
+                continue
+            if shows_an_instant(previous.timestamp, t):
+                yield previous
+            last_step = t - previous.timestamp
+        previous = frame
+    if previous is not None and shows_an_instant(
+        previous.timestamp, previous.timestamp + last_step
+    ):
+        yield previous

@@ -78,7 +78,7 @@ def parse_signature(value: str | Sequence[Any]) -> list[FrameHash]:
         text = value.strip()
         if not text:
             raise ValueError("empty vPDQ signature")
-        if text[0] in "[{":
+        if text[0] in '[{"':
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
@@ -86,7 +86,10 @@ def parse_signature(value: str | Sequence[Any]) -> list[FrameHash]:
         else:
             return _parse_vpdq_lines(text)
     if isinstance(value, dict):  # threatexchange's older {"<frame>": {...}} form
-        value = [value[k] for k in sorted(value, key=lambda k: int(k))]
+        try:
+            value = [value[k] for k in sorted(value, key=lambda k: int(k))]
+        except ValueError as exc:
+            raise ValueError("a keyed vPDQ signature needs frame numbers as keys") from exc
     if not isinstance(value, list | tuple):
         raise ValueError("a vPDQ signature is a list of frames")
     frames = []
@@ -196,14 +199,15 @@ def usable(frames: Iterable[FrameHash], quality: int = PDQ_QUALITY_THRESHOLD) ->
     return [f for f in frames if f.quality >= quality]
 
 
-def _distinct(frames: Sequence[FrameHash]) -> list[FrameHash]:
+def _distinct(frames: Sequence[FrameHash], quality: int) -> list[FrameHash]:
+    """First occurrence of each hash, then the quality gate (python-threatexchange's order)."""
     seen: set[str] = set()
     out = []
     for f in frames:
         if f.pdq not in seen:
             seen.add(f.pdq)
             out.append(f)
-    return out
+    return usable(out, quality)
 
 
 def compare(
@@ -213,8 +217,8 @@ def compare(
     quality: int = PDQ_QUALITY_THRESHOLD,
 ) -> Comparison:
     """Compare two signatures by the vPDQ rule (exact; both directions)."""
-    good_query, good_target = usable(query, quality), usable(target, quality)
-    distinct_query, distinct_target = _distinct(good_query), _distinct(good_target)
+    good_query = usable(query, quality)
+    distinct_query, distinct_target = _distinct(query, quality), _distinct(target, quality)
     if not distinct_query or not distinct_target:
         return Comparison(0.0, 0.0, len(distinct_query), len(distinct_target), ())
     target_bits = pack([f.pdq for f in distinct_target])
@@ -225,6 +229,7 @@ def compare(
         if d <= distance
     ]
     matched_hashes = {f.pdq for f, (d, _) in zip(good_query, forward, strict=True) if d <= distance}
+    matched_hashes &= {f.pdq for f in distinct_query}
     backward = distances(target_bits, pack([f.pdq for f in distinct_query]))
     target_hits = int((backward[:, 0] <= distance).sum())
     return Comparison(
