@@ -63,7 +63,9 @@ def test_downscaled_frames_stay_close_to_native(videos: VideoSet) -> None:
     small = analyse_file(str(videos.original), VideoSettings(frame_side=64))
     assert [f.timestamp for f in small.frames] == [f.timestamp for f in native.frames]
     assert [f.pdq for f in small.frames] != [f.pdq for f in native.frames]
-    assert max(hamming(a.pdq, b.pdq) for a, b in zip(native.frames, small.frames)) <= 31
+    assert (
+        max(hamming(a.pdq, b.pdq) for a, b in zip(native.frames, small.frames, strict=True)) <= 31
+    )
 
 
 def test_frames_agree_bit_for_bit_with_vpdq(videos: VideoSet) -> None:
