@@ -34,7 +34,7 @@ def test_containers_are_probed_and_hashed(
     assert (result.info.width, result.info.height) == size
     assert result.info.duration == pytest.approx(duration, abs=0.15)
     assert result.info.fps == pytest.approx(10.0)
-    assert result.decoded_frames == round(duration * 10)
+    assert result.frames_read == round(duration * 10)
     assert result.complete and not result.variable_frame_rate
     stamps = [f.timestamp for f in result.frames]
     assert stamps == [float(s) for s in range(round(duration))]
@@ -46,7 +46,7 @@ def test_matroska_that_is_not_webm_is_mkv(tmp_path: Path) -> None:
     path = write_video(tmp_path / "clip.mkv", scene_frames([3], 1.0, fps=5), fps=5)
     result = analyse_file(str(path))
     assert (result.info.container, result.info.codec) == ("mkv", "h264")
-    assert result.decoded_frames == 5
+    assert result.frames_read == 5
 
 
 def test_sampling_rate_is_configurable(videos: VideoSet) -> None:
@@ -84,7 +84,7 @@ def test_variable_frame_rate_is_detected_and_sampled_by_time(tmp_path: Path) -> 
     path = write_video(tmp_path / "vfr.mkv", scene_frames([5], 1.0, fps=10), fps=30, times=times)
     result = analyse_file(str(path))
     assert result.variable_frame_rate
-    assert result.decoded_frames == len(times)
+    assert result.frames_read == len(times)
     # The frame on screen at 0, 1, 2 and 3 s.
     assert [f.timestamp for f in result.frames] == [0.0, 0.433, 1.233, 2.533]
 

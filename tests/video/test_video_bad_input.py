@@ -40,7 +40,7 @@ def test_truncated_streamable_file_keeps_what_decoded(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) // 2])
     result = analyse_file(str(cut))
     assert not result.complete
-    assert 0 < result.decoded_frames < 60
+    assert 0 < result.frames_read < 60
     assert any("file ends early" in note for note in result.damage)
     assert {w.kind for w in result.warnings("x")} == {"video-damaged"}
     assert result.frames and result.frames[0].timestamp == 0.0
@@ -106,13 +106,13 @@ def test_huge_resolution_is_refused_before_decoding(tmp_path: Path) -> None:
         analyse_file(str(path))
     # Allowed when an operator raises the limit.
     result = analyse_file(str(path), VideoSettings(max_frame_pixels=50_000_000, frame_side=512))
-    assert result.decoded_frames == 1
+    assert result.frames_read == 1
 
 
 def test_frame_limit_stops_decoding_with_a_partial_signature(videos: VideoSet) -> None:
     result = analyse_file(str(videos.original), VideoSettings(max_frames=25))
     assert result.stopped == "frame-limit"
-    assert result.decoded_frames == 25
+    assert result.frames_read == 25
     assert [f.timestamp for f in result.frames] == [0.0, 1.0, 2.0]
     warning = result.warnings("clip")[0]
     assert warning.kind == "video-limit" and "25-frame limit" in warning.message
@@ -146,7 +146,7 @@ def test_endless_stream_stops_at_the_time_limit(tmp_path: Path) -> None:
     result = analyse_video(blob, "ts", "live.ts", VideoSettings(timeout=1.5))
     elapsed = time.monotonic() - started
     assert result.stopped == "time-limit"
-    assert result.decoded_frames > 10, "it really kept decoding the looping stream"
+    assert result.frames_read > 10, "it really kept decoding the looping stream"
     assert elapsed < 1.5 + 5, "the soft limit stopped it, not the hard kill"
     assert result.warnings("live.ts")[0].kind == "video-limit"
 
@@ -197,4 +197,4 @@ def test_garbage_after_a_video_header_never_crashes(header: bytes, tail: bytes) 
         result = analyse_video(Blob.from_bytes(data), fmt, "fuzz", VideoSettings(timeout=5))
     except MediaError:
         return
-    assert result.decoded_frames >= 1
+    assert result.frames_read >= 1

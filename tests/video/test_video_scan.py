@@ -113,7 +113,7 @@ def test_time_limit_hit_in_a_scan_is_a_warning_with_a_partial_signature(
     videos: VideoSet, tmp_path: Path
 ) -> None:
     store = open_store(f"sqlite:///{tmp_path / 't.db'}")
-    spec = PipelineSpec(extra=VideoSettings(max_frames=12).to_options())
+    spec = PipelineSpec(extra=VideoSettings(max_frames=16).to_options())
     summary = scan(store, [str(videos.original)], "limits", spec, workers=1)
     assert summary.warnings == {"video-limit": 1}
     assert summary.errors == {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -29,7 +28,6 @@ from tutela.video.settings import VideoSettings
 from tutela.video.source import (
     ANIMATED_IMAGE_FORMATS,
     Budget,
-    Frame,
     VideoInfo,
     declared_shortfall,
     open_source,
@@ -50,7 +48,9 @@ class VideoAnalysis:
     info: VideoInfo
     frames: list[FrameHash]
     """The vPDQ signature: one PDQ per sampled frame, in time order."""
-    decoded_frames: int
+    frames_read: int
+    """Frames read from the stream (those far from a sampling instant that no other frame
+    depends on are read but not reconstructed)."""
     decoded_seconds: float
     """Time of the last decoded frame plus one frame interval."""
     variable_frame_rate: bool
@@ -100,7 +100,7 @@ class VideoAnalysis:
             "variable_frame_rate": self.variable_frame_rate,
             "has_audio": info.has_audio,
             "audio_codec": info.audio_codec,
-            "decoded_frames": self.decoded_frames,
+            "frames_read": self.frames_read,
             "decoded_seconds": self.decoded_seconds,
             "complete": self.complete,
             "stopped": self.stopped,
@@ -125,20 +125,10 @@ def _analyse(
     started = time.monotonic()
     budget = Budget(settings)
     frames: list[FrameHash] = []
-    intervals: Counter[int] = Counter()
-    previous: float | None = None
     with open_source(blob, fmt, where, settings, limits) as source:
         progress = source.progress
 
-        def timed() -> Iterator[Frame]:
-            nonlocal previous
-            for decoded in source.frames(budget):
-                if previous is not None and decoded.timestamp > previous:
-                    intervals[round((decoded.timestamp - previous) * 1000)] += 1
-                previous = decoded.timestamp
-                yield decoded
-
-        for chosen in sample(timed(), settings.fps):
+        for chosen in sample(source.frames(budget, 1 / settings.fps), settings.fps):
             pdq = pdq_from_pixels(chosen.rgb(settings.frame_side))
             frames.append(FrameHash(chosen.timestamp, pdq.hex, pdq.quality))
         require_frames(progress, where)
@@ -152,9 +142,9 @@ def _analyse(
     return VideoAnalysis(
         info=info,
         frames=frames,
-        decoded_frames=progress.frames,
+        frames_read=progress.frames,
         decoded_seconds=decoded_seconds,
-        variable_frame_rate=variable_frame_rate(intervals),
+        variable_frame_rate=variable_frame_rate(progress.intervals),
         keyframes=select_keyframes(frames, settings.keyframes),
         settings=settings,
         elapsed=round(time.monotonic() - started, 3),

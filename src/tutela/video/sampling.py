@@ -26,7 +26,10 @@ class Timed(Protocol):
 
 T = TypeVar("T", bound=Timed)
 
-EPSILON = 1e-6
+SLACK = 0.0015
+"""Timestamps carry millisecond precision, so frame boundaries are read 1.5 ms early: a
+frame starting at 1.000 s shows the 1 s instant, one ending at 10.001 s (rounded) does not
+show the 10 s instant at the very end of a 10 s video."""
 
 
 def sample(frames: Iterable[T], fps: float) -> Iterator[T]:
@@ -36,8 +39,9 @@ def sample(frames: Iterable[T], fps: float) -> Iterator[T]:
     interval = 1.0 / fps
 
     def shows_an_instant(start: float, end: float) -> bool:
-        first_instant = math.ceil(start / interval - EPSILON) * interval
-        return first_instant < end - EPSILON
+        # The frame is on screen over [start, end), both read SLACK early.
+        first_instant = math.ceil((start - SLACK) / interval - 1e-9) * interval
+        return first_instant < end - SLACK - 1e-9
 
     previous: T | None = None
     last_step = interval
