@@ -96,3 +96,25 @@ def test_strip_of_an_animated_gif(tmp_path: object) -> None:
     blob = Blob.from_path(str(path), load_limit=10**7)
     tiles = render_frames(blob, "gif", [0.0, 1.0, 2.5], height=32)
     assert [t for t, _ in tiles] == [0.0, 0.7, 1.9]
+
+
+def test_key_frame_copies_are_kept_during_the_single_decode(videos: VideoSet) -> None:
+    analysis = analyse_file(str(videos.original))
+    assert [t for t, _ in analysis.keyframe_images] == analysis.keyframes
+    image = Image.open(io.BytesIO(analysis.keyframe_images[0][1]))
+    assert image.format == "JPEG" and image.size == (320, 240)
+
+
+def test_frame_keeper_stays_bounded_and_keeps_scene_starts() -> None:
+    from tutela.video.keyframes import FrameKeeper
+
+    keeper = FrameKeeper(cap=16, side=32)
+    pixels = np.zeros((24, 32, 3), np.uint8)
+    frames = shots(*[(s, 30) for s in (A, B, C)])  # 90 frames, scenes start at 0, 30, 60
+    for f in frames:
+        keeper.offer(f, pixels)
+    assert len(keeper.kept) <= 16
+    kept = [f.timestamp for f, _, _ in keeper.kept]
+    assert {0.0, 30.0, 60.0} <= set(kept)
+    assert max(kept) > 80, "thinning keeps frames from the whole video"
+    assert [t for t, _ in keeper.select(3)] == [0.0, 30.0, 60.0]

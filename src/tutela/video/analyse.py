@@ -22,7 +22,7 @@ from tutela.media.sniff import SNIFF_BYTES, sniff
 from tutela.signals.pdq import pdq_from_pixels
 from tutela.video.errors import VideoDamaged, VideoLimitReached
 from tutela.video.guard import run_guarded
-from tutela.video.keyframes import select_keyframes
+from tutela.video.keyframes import FrameKeeper, select_keyframes
 from tutela.video.sampling import sample
 from tutela.video.settings import VideoSettings
 from tutela.video.source import (
@@ -34,6 +34,9 @@ from tutela.video.source import (
     require_frames,
 )
 from tutela.video.vpdq import FrameHash
+
+KEEP_SIDE = 512
+"""Long side of the key-frame copies kept for per-frame signals."""
 
 VFR_TOLERANCE = 0.25
 """An interval further than this share from the most common one is irregular ..."""
@@ -60,6 +63,8 @@ class VideoAnalysis:
     """Wall-clock seconds spent decoding and hashing."""
     stopped: str | None = None
     damage: list[str] = field(default_factory=list)
+    keyframe_images: list[tuple[float, bytes]] = field(default_factory=list, repr=False)
+    """The key frames as JPEG (at most 512 px) for per-frame analysis; never stored."""
 
     @property
     def complete(self) -> bool:
@@ -125,12 +130,17 @@ def _analyse(
     started = time.monotonic()
     budget = Budget(settings)
     frames: list[FrameHash] = []
+    keeper = FrameKeeper(side=KEEP_SIDE)
     with open_source(blob, fmt, where, settings, limits) as source:
         progress = source.progress
 
         for chosen in sample(source.frames(budget, 1 / settings.fps), settings.fps):
-            pdq = pdq_from_pixels(chosen.rgb(settings.frame_side))
+            pixels = chosen.rgb(settings.frame_side)
+            pdq = pdq_from_pixels(pixels)
             frames.append(FrameHash(chosen.timestamp, pdq.hex, pdq.quality))
+            if settings.keep_frames:
+                small = pixels if 0 < settings.frame_side <= KEEP_SIDE else chosen.rgb(KEEP_SIDE)
+                keeper.offer(frames[-1], small)
         require_frames(progress, where)
         info = source.info
     damage = [progress.damage] if progress.damage else []
@@ -146,6 +156,7 @@ def _analyse(
         decoded_seconds=decoded_seconds,
         variable_frame_rate=variable_frame_rate(progress.intervals),
         keyframes=select_keyframes(frames, settings.keyframes),
+        keyframe_images=keeper.select(settings.keyframes),
         settings=settings,
         elapsed=round(time.monotonic() - started, 3),
         stopped=progress.stopped,

@@ -16,6 +16,7 @@ import io
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 from PIL import Image, ImageFilter
 
 from tutela.media.blob import Blob
@@ -79,6 +80,48 @@ def select_keyframes(
         for i in _spread(rest, count - len(chosen)) if len(chosen) < count else []:
             chosen.add(i)
     return sorted({frames[i].timestamp for i in chosen})
+
+
+class FrameKeeper:
+    """Keeps small copies of sampled frames during the one decoding pass, so that the key
+    frames can be analysed afterwards (provenance, content signals) without decoding the
+    video again — seeking costs a whole group of pictures per frame.
+
+    Scene starts are always kept; other frames are thinned (every other one dropped) when
+    more than ``cap`` are held, so memory stays bounded on long videos while the uniform
+    fill still has frames from everywhere. Copies are JPEG (quality 95, at most ``side``
+    pixels), never written anywhere, and dropped with the analysis.
+    """
+
+    def __init__(self, cap: int = 256, side: int = 512) -> None:
+        self.cap, self.side = cap, side
+        self.kept: list[tuple[FrameHash, bytes, bool]] = []
+        self._previous: str | None = None
+
+    def offer(self, frame: FrameHash, pixels: np.ndarray) -> None:
+        scene = frame.quality >= PDQ_QUALITY_THRESHOLD and (
+            self._previous is None or hamming(self._previous, frame.pdq) > SCENE_CHANGE_BITS
+        )
+        if frame.quality >= PDQ_QUALITY_THRESHOLD:
+            self._previous = frame.pdq
+        image = Image.fromarray(pixels)
+        if max(image.size) > self.side:
+            image.thumbnail((self.side, self.side), Image.Resampling.BILINEAR)
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=95)
+        self.kept.append((frame, buffer.getvalue(), scene or not self.kept))
+        if len(self.kept) > self.cap:
+            self._thin()
+
+    def _thin(self) -> None:
+        others = [i for i, (_, _, scene) in enumerate(self.kept) if not scene]
+        drop = set(others[1::2]) if len(others) > 1 else set(range(1, len(self.kept), 2))
+        self.kept = [k for i, k in enumerate(self.kept) if i not in drop]
+
+    def select(self, count: int, mode: Mode = "scene") -> list[tuple[float, bytes]]:
+        """The key frames among those kept, as (timestamp, JPEG bytes)."""
+        chosen = set(select_keyframes([f for f, _, _ in self.kept], count, mode))
+        return [(f.timestamp, jpeg) for f, jpeg, _ in self.kept if f.timestamp in chosen]
 
 
 def _tile(frame_rgb: Image.Image, height: int, blur: bool, grey: bool) -> Image.Image:

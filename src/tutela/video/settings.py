@@ -48,7 +48,11 @@ class VideoSettings:
     core; 0 lets FFmpeg choose (faster for a single large file)."""
 
     keyframes: int = 8
-    """Key frames chosen for the review strip."""
+    """Key frames chosen for the review strip (and for per-frame signals)."""
+
+    keep_frames: int = 1
+    """1: keep small copies of the key frames during decoding for per-frame signals
+    (provenance, content); 0: hashing only."""
 
     def __post_init__(self) -> None:
         if not 0 < self.fps <= 120:
