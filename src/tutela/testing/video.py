@@ -60,16 +60,19 @@ def write_video(
     times: Sequence[float] | None = None,
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
     """Encode RGB frames into ``path`` (container from the suffix).
 
-    ``times`` gives each frame's presentation time in seconds (variable frame rate).
+    ``times`` gives each frame's presentation time in seconds (variable frame rate);
+    ``metadata`` becomes container tags.
     """
     import av
 
     path = Path(path)
     codec = codec or CONTAINER_CODECS.get(path.suffix.lower(), "libx264")
     with av.open(str(path), "w", options=container_options or {}) as container:
+        container.metadata.update(metadata or {})
         stream: Any = container.add_stream(codec, rate=fps, options=options or {})
         stream.pix_fmt = "yuv420p"
         if times is not None:
