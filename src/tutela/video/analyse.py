@@ -35,6 +35,9 @@ from tutela.video.source import (
 )
 from tutela.video.vpdq import FrameHash
 
+STORED_TAG_CHARS = 500
+"""Tag values are cut to this length in the stored ``video`` signal."""
+
 KEEP_SIDE = 512
 """Long side of the key-frame copies kept for per-frame signals."""
 
@@ -111,7 +114,7 @@ class VideoAnalysis:
             "stopped": self.stopped,
             "damage": self.damage,
             "keyframes": self.keyframes,
-            "tags": info.tags,
+            "tags": {k: v[:STORED_TAG_CHARS] for k, v in info.tags.items()},
         }
 
     def vpdq_json(self) -> dict[str, Any]:

@@ -44,7 +44,9 @@ MIN_FRAME_DURATION_MS = 20
 """GIF/WebP frames declaring a shorter delay are shown for 100 ms by browsers; we do too."""
 
 MAX_TAGS = 64
-MAX_TAG_CHARS = 500
+MAX_TAG_CHARS = 256 * 1024
+"""Tags are kept long enough for generator metadata (a ComfyUI graph in ``comment``);
+the stored ``video`` signal shortens them (:data:`tutela.video.analyse.STORED_TAG_CHARS`)."""
 MAX_CONSECUTIVE_BAD_PACKETS = 200
 
 
