@@ -152,7 +152,7 @@ def hash_command(
     targets = _check_paths(files)
     pipeline = PipelineSpec(
         pdq_max_side=None if pdq_full_resolution else 512,
-        only_signals=frozenset(),
+        only_signals=frozenset({"video", "vpdq"}),
         extra=_video_options(video_fps, video_timeout),
     ).build()
     rows = []
