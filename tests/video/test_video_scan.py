@@ -20,6 +20,9 @@ from tutela.testing.video import VideoSet, animated_image
 from tutela.video.settings import VideoSettings
 
 
+VIDEO_SIGNALS = frozenset({"video", "vpdq"})
+
+
 @pytest.fixture
 def folder(videos: VideoSet, tmp_path: Path) -> Path:
     root = tmp_path / "drive"
@@ -84,7 +87,8 @@ def test_hash_table_describes_videos(folder: Path) -> None:
 
 def test_scan_stores_videos_and_their_errors(folder: Path, store_url: str) -> None:
     store = open_store(store_url)
-    spec = PipelineSpec(extra=VideoSettings(timeout=60).to_options())
+    # Only the video signals: other features' analysers have their own tests.
+    spec = PipelineSpec(only_signals=VIDEO_SIGNALS, extra=VideoSettings(timeout=60).to_options())
     summary = scan(store, [str(folder)], "drive", spec, workers=2)
     assert summary.errors == {"empty-file": 1, "truncated": 1}
     with store.session() as session:
@@ -113,7 +117,7 @@ def test_time_limit_hit_in_a_scan_is_a_warning_with_a_partial_signature(
     videos: VideoSet, tmp_path: Path
 ) -> None:
     store = open_store(f"sqlite:///{tmp_path / 't.db'}")
-    spec = PipelineSpec(extra=VideoSettings(max_frames=16).to_options())
+    spec = PipelineSpec(only_signals=VIDEO_SIGNALS, extra=VideoSettings(max_frames=16).to_options())
     summary = scan(store, [str(videos.original)], "limits", spec, workers=1)
     assert summary.warnings == {"video-limit": 1}
     assert summary.errors == {}
