@@ -19,7 +19,6 @@ from tutela.store.models import Item, ScanError, Signal
 from tutela.testing.video import VideoSet, animated_image
 from tutela.video.settings import VideoSettings
 
-
 VIDEO_SIGNALS = frozenset({"video", "vpdq"})
 
 
