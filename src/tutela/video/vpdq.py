@@ -72,6 +72,11 @@ def to_threatexchange(frames: Iterable[FrameHash]) -> str:
     return json.dumps([f"{f.pdq},{f.quality},{f.timestamp:.{TIMESTAMP_DECIMALS}f}" for f in frames])
 
 
+def signature_of(frames: Sequence[dict[str, Any]] | str) -> str:
+    """The canonical python-threatexchange string of a stored ``vpdq`` signal's frames."""
+    return to_threatexchange(parse_signature(frames))
+
+
 def parse_signature(value: str | Sequence[Any]) -> list[FrameHash]:
     """Read any of the three serialised forms (see module docstring); raise ValueError."""
     if isinstance(value, str):
@@ -156,10 +161,11 @@ def distances(query: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FrameMatch:
-    """A query frame within the threshold of a frame of the other video."""
+    """A query frame within the threshold of a frame of the other video (or of an image:
+    then there is no matched timestamp)."""
 
     timestamp: float
-    matched_timestamp: float
+    matched_timestamp: float | None
     distance: int
 
     def to_json(self) -> dict[str, Any]:
