@@ -142,8 +142,7 @@ def _analyse(
             pdq = pdq_from_pixels(pixels)
             frames.append(FrameHash(chosen.timestamp, pdq.hex, pdq.quality))
             if settings.keep_frames:
-                small = pixels if 0 < settings.frame_side <= KEEP_SIDE else chosen.rgb(KEEP_SIDE)
-                keeper.offer(frames[-1], small)
+                keeper.offer(frames[-1], pixels)
         require_frames(progress, where)
         info = source.info
     damage = [progress.damage] if progress.damage else []
