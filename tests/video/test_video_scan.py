@@ -124,3 +124,17 @@ def test_time_limit_hit_in_a_scan_is_a_warning_with_a_partial_signature(
         data = session.scalar(select(Signal.data).where(Signal.name == "vpdq"))
     assert data is not None and data["complete"] is False
     assert [f["timestamp"] for f in data["frames"]] == [0.0, 1.0]
+
+
+def test_video_files_are_streamed_not_loaded(videos: VideoSet) -> None:
+    from tutela.engine.pipeline import Pipeline
+    from tutela.signals.registry import Analyzer
+
+    seen = []
+    probe = Analyzer(
+        "probe", "1", frozenset({"video", "image"}), lambda ctx: seen.append(ctx.blob) or {}, ""
+    )
+    (result,) = Pipeline(analyzers=[probe]).process_file(str(videos.original))
+    assert result.item is not None and result.item.kind == "video"
+    (blob,) = seen
+    assert blob.data is None and blob.path == str(videos.original)

@@ -66,7 +66,16 @@ class Pipeline:
             )
             return [_error_result(where, fingerprint, NotARegularFile(what, where))]
         try:
-            blob = Blob.from_path(path, st.st_size, load_limit=self.limits.max_decode_bytes)
+            blob = Blob.from_path(path, st.st_size, load_limit=0)
+            if sniff(blob.head(SNIFF_BYTES)).kind != "video":
+                # Other content is read once; videos are streamed from the file by their decoder.
+                blob = Blob.from_path(path, st.st_size, load_limit=self.limits.max_decode_bytes)
+        except OSError as exc:
+            return [
+                _error_result(
+                    where, fingerprint, UnreadableFile(f"cannot read: {exc.strerror or exc}", where)
+                )
+            ]
         except MediaError as exc:
             return [_error_result(where, fingerprint, exc)]
         budget = Budget(self.limits.max_archive_total_bytes)

@@ -284,8 +284,8 @@ class AvSource(VideoSource):
         self.progress = Progress()
         self._fh: BinaryIO | None = None
         target: Any
-        if blob.path is not None and blob.data is None:
-            target = blob.path
+        if blob.path is not None:
+            target = blob.path  # FFmpeg streams from the file (and can seek)
         else:
             target = io.BytesIO(blob.data) if blob.data is not None else blob.open()
             self._fh = target
