@@ -110,3 +110,33 @@ def test_container_metadata_is_kept_for_provenance(videos: VideoSet) -> None:
     tags = analyse_file(str(videos.original)).info.tags
     assert tags["encoder"].startswith("Lavf")
     assert tags["major_brand"] == "isom"
+
+
+def test_frames_of_shared_corpus_photos_match_the_photos(tmp_path: Path, shared_data: Path) -> None:
+    from PIL import Image
+
+    from tutela.media.image import pdq_pixels
+    from tutela.media.limits import DEFAULT_LIMITS
+    from tutela.signals.pdq import hamming, pdq_from_pixels
+
+    def pdq_of(photo: Path, side: int | None) -> str:
+        blob = Blob.from_path(str(photo), load_limit=10**9)
+        return pdq_from_pixels(pdq_pixels(blob, "jpeg", "p", DEFAULT_LIMITS, side)[0]).hex
+
+    # Photos whose PDQ is itself stable across scales (full size vs 512 px within 16 bits):
+    # for the few that are not (fine texture), no resized copy of them matches either.
+    photos = [
+        p
+        for p in sorted((shared_data / "images" / "real").glob("*.jp*g"))[:8]
+        if hamming(pdq_of(p, None), pdq_of(p, 512)) <= 16
+    ][:3]
+    assert len(photos) == 3
+    pictures = [Image.open(p).convert("RGB") for p in photos]
+    video = write_video(
+        tmp_path / "album.mp4", scene_frames(pictures, 2.0, size=(480, 320), disc=0.02)
+    )
+    frames = analyse_file(str(video)).frames
+    for index, photo in enumerate(photos):
+        known = pdq_of(photo, 512)
+        close = [f.timestamp for f in frames if hamming(f.pdq, known) <= 31]
+        assert close == [2.0 * index, 2.0 * index + 1], (photo.name, close)

@@ -33,14 +33,16 @@ def scene_frames(
     seconds_per_scene: float = 2.0,
     fps: int = 10,
     size: tuple[int, int] = (320, 240),
+    disc: float = 0.1,
 ) -> Iterator[np.ndarray]:
-    """Frames of consecutive scenes (an image, or a landscape seed), each with a moving disc."""
+    """Frames of consecutive scenes (an image, or a landscape seed), each with a moving disc
+    whose radius is ``disc`` of the frame height."""
     width, height = size
     per_scene = max(1, round(seconds_per_scene * fps))
     for number, scene in enumerate(scenes):
         base = landscape(scene, width, height) if isinstance(scene, int) else scene
         base = base.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)
-        radius = max(4, height // 10)
+        radius = max(2, round(height * disc))
         for i in range(per_scene):
             picture = base.copy()
             x = radius + (width - 2 * radius) * i / max(1, per_scene - 1)
