@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
 
-ANALYZER_MODULES: tuple[str, ...] = ("tutela.video.analyzers",)
+ANALYZER_MODULES: tuple[str, ...] = (
+    "tutela.banks.analyzers",
+    "tutela.video.analyzers",
+)
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 
 

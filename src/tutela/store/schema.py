@@ -9,7 +9,12 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "tutela.store.models",
+    "tutela.prompts.models",
+    "tutela.banks.models",
+    "tutela.auth.models",
+)
 
 
 def load_all() -> type[Base]:
