@@ -27,7 +27,10 @@ BATCH_RESULTS = 256
 BATCH_SECONDS = 2.0
 
 
-STAGE_MODULES: tuple[str, ...] = ("tutela.banks.stage",)
+STAGE_MODULES: tuple[str, ...] = (
+    "tutela.banks.stage",
+    "tutela.video.stage",
+)
 """Case-level stages run after files are stored (matching, clustering, assessment).
 
 Each module exposes ``STAGES: list[Stage]``; a stage reads what earlier stages stored,
