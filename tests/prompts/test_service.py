@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import HTTPException, Request
 from fastapi.testclient import TestClient
 
 from tutela.api.app import create_app
+from tutela.auth.tokens import create_token
 from tutela.prompts import Policy, PolicyError, screen
 from tutela.prompts.cooldowns import active_cooldown, clear_cooldown
 from tutela.store import open_store
@@ -115,32 +115,40 @@ def test_cli_single_and_batch(tmp_path: Path) -> None:
 
 def test_http_endpoint(tmp_path: Path) -> None:
     app = create_app(f"sqlite:///{tmp_path / 'api.db'}")
+    with app.state.store.transaction() as session:
+        screen_token = create_token(session, "screen").token
+        curate_token = create_token(session, "curate").token
+        admin_token = create_token(session, "admin").token
+    auth = {"authorization": f"Bearer {screen_token}"}
     with TestClient(app) as client:
-        ok = client.post("/v1/prompts:screen", json={"prompt": "a family at the beach"})
+        assert client.post("/v1/prompts:screen", json={"prompt": "a cat"}).status_code == 401
+        wrong = {"authorization": f"Bearer {curate_token}"}
+        assert (
+            client.post("/v1/prompts:screen", json={"prompt": "a cat"}, headers=wrong).status_code
+            == 403
+        )
+        ok = client.post(
+            "/v1/prompts:screen", json={"prompt": "a family at the beach"}, headers=auth
+        )
         assert ok.status_code == 200 and ok.json()["decision"] == "allow"
-        blocked = client.post("/v1/prompts:screen", json={"prompt": BLOCKED, "user": "u9"})
+        blocked = client.post(
+            "/v1/prompts:screen", json={"prompt": BLOCKED, "user": "u9"}, headers=auth
+        )
         assert blocked.json()["decision"] == "block" and "terms" not in json.dumps(blocked.json())
         assert (
             client.post(
-                "/v1/prompts:screen", json={"prompt": "x", "policy": "/etc/passwd"}
+                "/v1/prompts:screen", json={"prompt": "x", "policy": "/etc/passwd"}, headers=auth
             ).status_code
             == 422
         )
-        assert client.post("/v1/prompts:screen", json={}).status_code == 422
+        assert client.post("/v1/prompts:screen", json={}, headers=auth).status_code == 422
         assert client.get("/readyz").json()["checks"]["prompts"] == "ok"
-
-        def deny(request: Request, role: str) -> None:
-            if role == "review" or request.headers.get("authorization") != "Bearer t":
-                raise HTTPException(status_code=403, detail=f"needs role {role}")
-
-        app.state.require_role = deny
-        assert client.post("/v1/prompts:screen", json={"prompt": "a cat"}).status_code == 403
-        auth = {"authorization": "Bearer t"}
-        assert (
-            client.post("/v1/prompts:screen", json={"prompt": "a cat"}, headers=auth).status_code
-            == 200
-        )
         reveal = client.post(
             "/v1/prompts:screen", json={"prompt": "a cat", "reveal_terms": True}, headers=auth
         )
         assert reveal.status_code == 403
+        admin = {"authorization": f"Bearer {admin_token}"}
+        revealed = client.post(
+            "/v1/prompts:screen", json={"prompt": BLOCKED, "reveal_terms": True}, headers=admin
+        )
+        assert revealed.status_code == 200 and "terms" in json.dumps(revealed.json())

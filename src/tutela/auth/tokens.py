@@ -22,7 +22,7 @@ from tutela.auth.models import ApiToken
 from tutela.errors import TutelaError
 from tutela.store.models import utcnow
 
-ROLES = ("match", "curate", "admin")
+ROLES = ("match", "curate", "screen", "admin")
 ROLE_ALIASES = {"hash": "match"}
 """``hash`` is accepted for ``match``: hashing and matching share a role."""
 

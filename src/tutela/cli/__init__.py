@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.bank",
     "tutela.cli.match",
     "tutela.cli.token",
+    "tutela.cli.inspect",
     "tutela.cli.video",
 )
 

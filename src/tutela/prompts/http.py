@@ -1,41 +1,25 @@
 """``POST /v1/prompts:screen`` for ``tutela serve``.
 
-Access goes through :func:`require_role` with the role ``screen`` (and
-``review`` to reveal matched words). It defers to ``app.state.require_role``
-when an authentication module installs one (API tokens); without one, the
-endpoint is open, which is why ``tutela serve`` binds to loopback by default.
+Needs an API token with the ``screen`` role; revealing matched words needs ``admin``
+(operators' end users must never learn which words tripped the filter).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from tutela.api.auth import require_role
 from tutela.prompts import NOTICE, PRESETS, PromptError, resolve_policy, screen
 from tutela.prompts.screen import MAX_PROMPT_CHARS, default_screener
 
 SCREEN_ROLE = "screen"
-REVEAL_ROLE = "review"
+REVEAL_ROLE = "admin"
 
 router = APIRouter(tags=["prompts"])
-
-RoleCheck = Callable[[Request, str], None]
-
-
-def require_role(request: Request, role: str) -> None:
-    """The hook an authentication module fills via ``app.state.require_role``:
-    a callable ``(request, role)`` that raises ``HTTPException`` (401/403)."""
-    check: RoleCheck | None = getattr(request.app.state, "require_role", None)
-    if check is not None:
-        check(request, role)
-
-
-def screen_access(request: Request) -> None:
-    require_role(request, SCREEN_ROLE)
 
 
 class ScreenRequest(BaseModel):
@@ -68,10 +52,10 @@ class ScreenRequest(BaseModel):
 def screen_prompt(
     body: ScreenRequest,
     request: Request,
-    _access: Annotated[None, Depends(screen_access)],
+    held: Annotated[str, Depends(require_role(SCREEN_ROLE))],
 ) -> dict[str, Any]:
-    if body.reveal_terms:
-        require_role(request, REVEAL_ROLE)
+    if body.reveal_terms and held != REVEAL_ROLE:
+        raise HTTPException(status_code=403, detail="revealing matched words needs an admin token")
     if body.policy is not None and body.policy not in PRESETS:
         # Never resolve a client-supplied name as a file on the server.
         raise HTTPException(

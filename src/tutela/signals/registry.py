@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 ANALYZER_MODULES: tuple[str, ...] = (
     "tutela.banks.analyzers",
     "tutela.video.analyzers",
+    "tutela.provenance.analyzer",
 )
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 

@@ -14,6 +14,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tutela.prompts.models",
     "tutela.banks.models",
     "tutela.auth.models",
+    "tutela.provenance.tables",
     "tutela.video.models",
 )
 
