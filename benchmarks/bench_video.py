@@ -137,8 +137,7 @@ def main() -> None:
                 count = len(results[0].hashes)
                 rate = statistics.median(len(r.hashes) / r.cpu for r in results)
                 drift = [
-                    hamming(a[1], b[1])
-                    for a, b in zip(results[0].hashes, anchor, strict=False)
+                    hamming(a[1], b[1]) for a, b in zip(results[0].hashes, anchor, strict=False)
                 ]
                 table.add_row(
                     path.name,
