@@ -32,6 +32,7 @@ pytest: setup
 test: lint typecheck pytest
 
 bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

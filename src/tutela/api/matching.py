@@ -83,9 +83,13 @@ def _live(request: Request) -> LiveMatcher:
 
 
 def _run(live: LiveMatcher, queries: list[MatchQuery]) -> list[dict[str, Any]]:
+    from tutela.video.matching import with_video_matches
+
     matcher = live.fresh()
     thresholds = matcher.thresholds()
-    return [r.to_json(thresholds) for r in matcher.match(queries)]
+    rows = [r.to_json(thresholds) for r in matcher.match(queries)]
+    with_video_matches(matcher.store, matcher, queries, rows)  # vPDQ signals
+    return rows
 
 
 @router.get("/match", response_model=MatchResponse, summary="Match one hash value")

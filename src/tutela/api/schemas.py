@@ -51,6 +51,11 @@ class MatchResponse(BaseModel):
     suppressed: bool
     notes: list[str]
     banks: list[BankMatches]
+    video: dict[str, Any] | None = Field(
+        default=None,
+        description="For a vPDQ signal: listed videos and images it matched, and where "
+        "(docs/video.md)",
+    )
 
 
 class HashResponse(BaseModel):

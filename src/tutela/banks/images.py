@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from tutela.media.limits import DEFAULT_LIMITS
 from tutela.media.sniff import sniff
 from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD
 from tutela.store.db import Store
+from tutela.video.banking import stored_video_signals, video_signals
 
 
 def variant_hashes(path: str) -> list[tuple[str, str]]:
@@ -42,13 +43,14 @@ def add_images(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Hash every image under ``paths`` into the bank (MD5, SHA-1, SHA-256, PDQ and,
-    with ``variants``, crop, region and un-letterboxed PDQ variants). Bad files are counted."""
+    with ``variants``, crop, region and un-letterboxed PDQ variants), and every video (its
+    exact hashes, ``video_md5`` and vPDQ: :mod:`tutela.video.banking`). Bad files are counted."""
     from tutela.engine.local import PipelineSpec, run_task
     from tutela.engine.tasks import plan
 
     with store.session() as session:
         bank_id = get_bank(session, bank_name).id
-    pipeline = PipelineSpec(only_signals=frozenset()).build()
+    pipeline = PipelineSpec(only_signals=frozenset({"vpdq"})).build()  # vPDQ of videos
     summary = ImportSummary(bank_name)
     for task in plan(paths, {}):
         for result in run_task(pipeline, task):
@@ -61,7 +63,8 @@ def add_images(
                 summary.reject(result.path, message or (fatal[0].message if fatal else "no item"))
                 continue
             meta = {"file": result.path.rsplit("/", 1)[-1], **(metadata or {})}
-            _bank_item(store, bank_id, _Facts.of(item), result.path, meta, variants, summary)
+            facts = _Facts.of(item, video_signals(item.kind, item.md5, item.signals))
+            _bank_item(store, bank_id, facts, result.path, meta, variants, summary)
     with store.transaction() as session:
         log_event(session, bank_id, "add-images", summary.to_json())
     return summary
@@ -80,7 +83,10 @@ def add_case_items(
 
     with store.session() as session:
         bank_id = get_bank(session, bank_name).id
-        items = [(_Facts.of(item), paths) for item, paths in iter_items(session, case)]
+        items = [
+            (_Facts.of(item, stored_video_signals(session, item)), paths)
+            for item, paths in iter_items(session, case)
+        ]
     summary = ImportSummary(bank_name)
     for facts, paths in items:
         if on_progress:
@@ -107,9 +113,11 @@ class _Facts:
     pdq: str | None
     pdq_quality: int | None
     error_kind: str | None
+    video: tuple[tuple[str, str], ...] = ()
+    """``video_md5`` and vPDQ of a video or animation (:mod:`tutela.video.banking`)."""
 
     @classmethod
-    def of(cls, item: Any) -> _Facts:
+    def of(cls, item: Any, video: Sequence[tuple[str, str]] = ()) -> _Facts:
         return cls(
             item.sha256,
             item.sha1,
@@ -119,6 +127,7 @@ class _Facts:
             item.pdq,
             item.pdq_quality,
             item.error_kind,
+            tuple(video),
         )
 
 
@@ -132,16 +141,22 @@ def _bank_item(
     summary: ImportSummary,
 ) -> None:
     where = path or item.sha256
-    if item.kind != "image":
-        summary.reject(where, f"not an image ({item.format})")
+    if item.kind not in ("image", "video"):
+        summary.reject(where, f"not an image or video ({item.format})")
         return
     rows = [
         _row(bank_id, signal_type, value, item.sha256, meta)
         for signal_type, value in (("md5", item.md5), ("sha1", item.sha1), ("sha256", item.sha256))
     ]
+    rows += [
+        _row(bank_id, signal_type, value, item.sha256, meta) for signal_type, value in item.video
+    ]
     usable_pdq = bool(item.pdq) and (item.pdq_quality or 0) >= PDQ_QUALITY_THRESHOLD
     if usable_pdq:
         rows.append(_row(bank_id, "pdq", str(item.pdq), item.sha256, meta))
+    elif item.kind == "video":
+        if not any(signal_type == "vpdq" for signal_type, _ in item.video):
+            summary.reject(where, "no frame of usable quality: only exact hashes were banked")
     else:
         summary.reject(
             where,

@@ -21,12 +21,13 @@ from tutela.media.image import pdq_pixels
 from tutela.media.limits import DEFAULT_LIMITS, Limits
 from tutela.media.sniff import sniff
 from tutela.signals.pdq import pdq_dihedral_from_pixels
+from tutela.video.vpdq import signature_of
 
 
 def match_pipeline(limits: Limits = DEFAULT_LIMITS) -> Pipeline:
     from tutela.engine.local import PipelineSpec
 
-    return PipelineSpec(limits=limits, only_signals=frozenset({"pdq_variants"})).build()
+    return PipelineSpec(limits=limits, only_signals=frozenset({"pdq_variants", "vpdq"})).build()
 
 
 def query_from_values(signals: list[tuple[str, str]], label: str | None = None) -> Query:
@@ -74,6 +75,9 @@ def query_from_result(
         extra=extra,
     )
     query = query_from_item(facts, result.path)
+    for signal in item.signals:  # videos and animations: matched by tutela.video
+        if signal.name == "vpdq" and signal.data.get("frames"):
+            query.signals.append(("vpdq", signature_of(signal.data["frames"])))
     if item.error_kind:
         query.notes.append(f"{item.error_kind}: {item.error_message}")
     if dihedral and item.pdq and blob is not None and "!/" not in result.path:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tutela.banks.models import BANK_KINDS, ENTRY_STATUSES, Bank, BankEvent, Entry
 from tutela.banks.records import EntryRecord, RecordError
-from tutela.banks.signal_types import InvalidSignal, normalize
+from tutela.banks.signal_types import InvalidSignal, normalize, registry
 from tutela.errors import TutelaError
 from tutela.signals.pdq import PDQ_MATCH_THRESHOLD
 from tutela.store.db import Store
@@ -237,6 +237,7 @@ def upsert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> tuple[int, 
     """
     if not rows:
         return 0, 0
+    rows = [_stored(session, r) for r in rows]
     keys = {
         (r["bank_id"], r["signal_type"], r["value"], r["variant"], r["source_key"]) for r in rows
     }
@@ -272,6 +273,20 @@ def upsert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> tuple[int, 
     )
     added = len(keys - existing)
     return added, len(keys) - added
+
+
+def _stored(session: Session, row: dict[str, Any]) -> dict[str, Any]:
+    """The row as stored: large values (vPDQ) replaced by their key, see ``SignalType.store``."""
+    st = registry().get(row["signal_type"])
+    if st is None or st.store is None:
+        return row
+    return {**row, "value": st.store(session, row["value"])}
+
+
+def loaded_value(session: Session, signal_type: str, value: str) -> str:
+    """An entry's full value (the inverse of :func:`_stored`)."""
+    st = registry().get(signal_type)
+    return value if st is None or st.load is None else st.load(session, value)
 
 
 def import_records(
@@ -346,7 +361,8 @@ def iter_records(session: Session, bank_name: str, page: int = 5000) -> Iterator
         if not rows:
             return
         for entry in rows:
-            yield EntryRecord(entry.signal_type, entry.value, dict(entry.meta), entry.source_key)
+            value = loaded_value(session, entry.signal_type, entry.value)
+            yield EntryRecord(entry.signal_type, value, dict(entry.meta), entry.source_key)
         last = (rows[-1].source_key, rows[-1].id)
         first = False
 

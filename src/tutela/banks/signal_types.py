@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from tutela.errors import TutelaError
 
-SIGNAL_TYPE_MODULES: tuple[str, ...] = ()
+SIGNAL_TYPE_MODULES: tuple[str, ...] = ("tutela.video.signal_types",)
 """Modules exposing ``SIGNAL_TYPES: list[SignalType]`` beyond the built-in ones."""
 
 Compare = Literal["exact", "hamming", "none"]
@@ -60,6 +60,11 @@ class SignalType:
     examples: tuple[str, ...] = ()
     tx_signal_type: Any = None
     """The matching threatexchange ``SignalType`` class, for exchanges."""
+    store: Callable[[Any, str], str] | None = None
+    """For values too large for the entry index (vPDQ signatures): ``store(session, value)``
+    keeps the canonical value elsewhere and returns the key the entry holds instead."""
+    load: Callable[[Any, str], str] | None = None
+    """The inverse of ``store`` (export, display): the full value for a stored key."""
 
 
 def hex_normalizer(name: str, digits: int) -> Callable[[str], str]:

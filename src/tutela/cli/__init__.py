@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.match",
     "tutela.cli.token",
     "tutela.cli.inspect",
+    "tutela.cli.video",
     "tutela.cli.signals",
     "tutela.cli.triage",
 )

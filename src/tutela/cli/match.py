@@ -62,6 +62,10 @@ def match_command(
         results = iter(matcher.match(good))
         thresholds = matcher.thresholds()
         rows = [q if isinstance(q, dict) else next(results).to_json(thresholds) for q in queries]
+        from tutela.video.matching import with_video_matches
+
+        matched_rows = [r for q, r in zip(queries, rows, strict=True) if isinstance(q, Query)]
+        with_video_matches(store, matcher, good, matched_rows)  # videos: vPDQ, frames
     if json_output:
         for row in rows:
             emit_json(row)
@@ -84,8 +88,21 @@ def _print(rows: list[dict[str, Any]]) -> None:
                 row["error"]["message"],
             )
             continue
-        notes = "; ".join(row["notes"])
-        if not row["banks"]:
+        video = row.get("video") or {}
+        notes = "; ".join(row["notes"] + video.get("notes", []))
+        for m in video.get("matches", []):
+            where = ", ".join(f"{g['start']:g}-{g['end']:g} s" for g in m["segments"])
+            table.add_row(
+                row["input"],
+                f"{m['bank']} ({m['bank_kind']})",
+                str(m["entry_id"]),
+                m["signal_type"],
+                str(m["distance"]),
+                f"video {m['kind']} {m['query_share']:.0%}: {where}",
+                m["status"],
+                notes,
+            )
+        if not row["banks"] and not video.get("matches"):
             table.add_row(row["input"], "", "", "", "", "", "no match", notes)
         for bank in row["banks"]:
             for m in bank["matches"]:

@@ -39,6 +39,25 @@ ExactOption = Annotated[
         help="Hash PDQ at full resolution like the threatexchange reference (slower).",
     ),
 ]
+VideoFpsOption = Annotated[
+    float,
+    typer.Option("--video-fps", min=0.01, max=120, help="Video frames hashed per second (vPDQ)."),
+]
+VideoTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--video-timeout",
+        min=0.1,
+        help="Seconds of decoding per video; after that the signature is kept as partial.",
+    ),
+]
+
+
+def _video_options(fps: float, timeout: float) -> dict[str, str]:
+    from tutela.video.settings import VideoSettings
+
+    with errors_exit():
+        return VideoSettings(fps=fps, timeout=timeout).to_options()
 
 
 def register(app: typer.Typer) -> None:
@@ -63,6 +82,8 @@ def scan_command(
     pdq_full_resolution: ExactOption = False,
     json_output: JsonOption = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    video_fps: VideoFpsOption = 1.0,
+    video_timeout: VideoTimeoutOption = 600.0,
 ) -> None:
     """Scan folders and archives into a case: hashes, PDQ and signals for every file.
 
@@ -91,6 +112,7 @@ def scan_command(
             skip_signals=skipped,
             only_signals=only,
             pdq_max_side=None if pdq_full_resolution else 512,
+            extra=_video_options(video_fps, video_timeout),
         )
         try:
             with RichProgress(f"scanning {case_name}", enabled=progress) as bar:
@@ -136,14 +158,18 @@ def hash_command(
     files: Annotated[list[Path], typer.Argument(help="Files (or folders) to hash.")],
     json_output: JsonOption = False,
     pdq_full_resolution: ExactOption = False,
+    video_fps: VideoFpsOption = 1.0,
+    video_timeout: VideoTimeoutOption = 600.0,
 ) -> None:
-    """Hash files (MD5, SHA-1, SHA-256, PDQ + quality) without touching any database."""
+    """Hash files (MD5, SHA-1, SHA-256, PDQ + quality; vPDQ for videos) without a database."""
     from tutela.engine.local import PipelineSpec, run_task
     from tutela.engine.tasks import plan
 
     targets = _check_paths(files)
     pipeline = PipelineSpec(
-        pdq_max_side=None if pdq_full_resolution else 512, only_signals=frozenset()
+        pdq_max_side=None if pdq_full_resolution else 512,
+        only_signals=frozenset({"video", "vpdq"}),
+        extra=_video_options(video_fps, video_timeout),
     ).build()
     rows = []
     for task in plan(targets, {}):
@@ -162,6 +188,13 @@ def hash_command(
             (row.get("sha256") or "")[:16] + "…",
             (row.get("pdq") or "")[:16] + ("…" if row.get("pdq") else ""),
             str(row.get("pdq_quality") if row.get("pdq_quality") is not None else ""),
-            f"[red]{error['kind']}[/]: {error['message']}" if error else "",
+            f"[red]{error['kind']}[/]: {error['message']}" if error else _video_note(row),
         )
     out.print(table)
+
+
+def _video_note(row: dict[str, object]) -> str:
+    """For videos: codec, size, duration, frame rate and how many frames vPDQ hashed."""
+    from tutela.video.report import describe
+
+    return describe(row.get("video"), row.get("vpdq"))

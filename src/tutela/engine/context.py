@@ -5,11 +5,13 @@ Decoded pixels are cached here so that several analysers share one decode.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
+from tutela.errors import MediaError
 from tutela.media.blob import Blob
 from tutela.media.image import decode_rgb, open_image
 from tutela.media.limits import Limits
@@ -24,7 +26,12 @@ class MediaContext:
     limits: Limits
     sha256: str
     item_updates: dict[str, Any] = field(default_factory=dict)
-    """Analysers of non-image media may set ``width``/``height``/``format`` for the item."""
+    """Analysers of non-image media may set ``width``/``height``/``format`` for the item, and
+    ``error_kind``/``error_message`` when they are its primary decoder (video) and it failed."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Feature settings from the run (``PipelineSpec.extra``), e.g. ``video.fps``."""
+    warnings: list[MediaError] = field(default_factory=list)
+    """Non-fatal problems an analyser reports while still returning data (e.g. a limit hit)."""
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def header(self) -> Image.Image:

@@ -46,7 +46,11 @@ class PipelineSpec:
                     return stored_signals(session, sha256)
 
         return Pipeline(
-            limits=self.limits, analyzers=analyzers, pdq_max_side=self.pdq_max_side, known=known
+            limits=self.limits,
+            analyzers=analyzers,
+            pdq_max_side=self.pdq_max_side,
+            known=known,
+            options=dict(self.extra),
         )
 
 

@@ -47,6 +47,8 @@ class Pipeline:
     analyzers: list[Analyzer] = field(default_factory=list)
     pdq_max_side: int | None = 512
     known: KnownLookup | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    """Feature settings (``PipelineSpec.extra``), handed to analysers as ``ctx.options``."""
 
     # -- entry points -------------------------------------------------------------
 
@@ -70,7 +72,16 @@ class Pipeline:
             )
             return [_error_result(where, fingerprint, NotARegularFile(what, where))]
         try:
-            blob = Blob.from_path(path, st.st_size, load_limit=self.limits.max_decode_bytes)
+            blob = Blob.from_path(path, st.st_size, load_limit=0)
+            if sniff(blob.head(SNIFF_BYTES)).kind != "video":
+                # Other content is read once; videos are streamed from the file by their decoder.
+                blob = Blob.from_path(path, st.st_size, load_limit=self.limits.max_decode_bytes)
+        except OSError as exc:
+            return [
+                _error_result(
+                    where, fingerprint, UnreadableFile(f"cannot read: {exc.strerror or exc}", where)
+                )
+            ]
         except MediaError as exc:
             return [_error_result(where, fingerprint, exc)]
         budget = Budget(self.limits.max_archive_total_bytes)
@@ -185,7 +196,7 @@ class Pipeline:
         errors: list[ErrorRecord],
         pdq_input: np.ndarray | None = None,
     ) -> None:
-        ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256)
+        ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256, options=self.options)
         if pdq_input is not None:
             ctx.remember(PDQ_PIXELS, pdq_input)
         for analyzer in todo:
@@ -199,8 +210,10 @@ class Pipeline:
                     ErrorRecord(f"{analyzer.name}:failed", f"{type(exc).__name__}: {exc}", False)
                 )
                 continue
-            item.signals.append(SignalRecord(analyzer.name, analyzer.version, data))
-        for key in ("width", "height", "format"):
+            if data is not None:
+                item.signals.append(SignalRecord(analyzer.name, analyzer.version, data))
+        errors.extend(_record(w, fatal=False) for w in ctx.warnings)
+        for key in ("width", "height", "format", "error_kind", "error_message"):
             if key in ctx.item_updates and item.new:
                 setattr(item, key, ctx.item_updates[key])
 

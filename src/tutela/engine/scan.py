@@ -30,6 +30,7 @@ BATCH_SECONDS = 2.0
 STAGE_MODULES: tuple[str, ...] = (
     "tutela.provenance.stage",
     "tutela.banks.stage",
+    "tutela.video.stage",
     "tutela.cluster.stage",
     "tutela.assess.stage",
 )

@@ -38,6 +38,12 @@ def signal_version() -> str:
 def run(ctx: MediaContext) -> dict[str, Any]:
     from tutela.provenance.inspect import inspect_blob
 
+    if ctx.sniffed.kind == "video":  # C2PA, container tags, key frames: tutela.video
+        from tutela.video.analyzers import analysis
+        from tutela.video.provenance import inspect_video
+
+        found = analysis(ctx)
+        return inspect_video(ctx.blob, ctx.sniffed.format, ctx.where, found, _options()).to_json()
     return inspect_blob(ctx.blob, ctx.sniffed.format, ctx.where, _options()).to_json()
 
 
@@ -45,7 +51,7 @@ ANALYZERS = [
     Analyzer(
         name="provenance",
         version=signal_version(),
-        kinds=frozenset({"image"}),
+        kinds=frozenset({"image", "video"}),
         run=run,
         description="synthetic status with its evidence: C2PA, IPTC/XMP, generator metadata, "
         "alpha-channel metadata, NovelAI signatures, watermarks, camera EXIF",

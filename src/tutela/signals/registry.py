@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 ANALYZER_MODULES: tuple[str, ...] = (
     "tutela.banks.analyzers",
+    "tutela.video.analyzers",
     "tutela.provenance.analyzer",
     "tutela.signals.content.nudity",
     "tutela.signals.content.faces",
@@ -28,12 +29,16 @@ ANALYZER_MODULES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Analyzer:
-    """One signal: ``run`` returns JSON-able data, stored under ``name`` with ``version``."""
+    """One signal: ``run`` returns JSON-able data, stored under ``name`` with ``version``.
+
+    ``run`` may return None when the signal does not apply to this item (e.g. a video
+    signal for a still GIF); nothing is stored then.
+    """
 
     name: str
     version: str
     kinds: frozenset[str]
-    run: Callable[[MediaContext], dict[str, Any]]
+    run: Callable[[MediaContext], dict[str, Any] | None]
     description: str
     default_enabled: bool = True
 

@@ -15,6 +15,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tutela.banks.models",
     "tutela.auth.models",
     "tutela.provenance.tables",
+    "tutela.video.models",
     "tutela.cluster.models",
     "tutela.assess.models",
 )

@@ -27,6 +27,7 @@ import numpy as np
 from tutela.signals.content import CONTENT_MAX_SIDE
 from tutela.signals.content.packaged import onnx_session, package_file, package_version
 from tutela.signals.registry import Analyzer
+from tutela.video.frame_signals import video_aware
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -210,8 +211,8 @@ ANALYZERS = [
     Analyzer(
         name="faces",
         version=VERSION,
-        kinds=frozenset({"image"}),
-        run=analyse,
+        kinds=frozenset({"image", "video"}),  # videos: on their key frames
+        run=video_aware(analyse, "p_under_18"),
         description=(
             "frontal faces (dlib HOG) and apparent-age distribution per usable face "
             "(P(age<18), P(age<13)); 'unknown' without a usable face; unvalidated on minors"

