@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from tutela.banks.matcher import Hit, Matcher, Query
 from tutela.banks.models import Bank, Entry
-from tutela.banks.pdq_index import PdqIndex, hex_to_array, new_index
+from tutela.index import PdqIndex
 from tutela.signals.pdq import PDQ_QUALITY_THRESHOLD
 from tutela.store.db import Store
 from tutela.video.models import VideoBankRule, VideoSignature
@@ -135,7 +135,7 @@ class VideoMatcher:
     def __init__(self, store: Store, matcher: Matcher | None = None) -> None:
         self.store = store
         self.matcher = matcher or Matcher(store)
-        self.frames: PdqIndex = new_index()
+        self.frames = PdqIndex()
         self.frame_entries = np.zeros(0, dtype=np.int64)
         """Index row → the vpdq entry it belongs to."""
         self.loaded_id = 0
@@ -162,7 +162,7 @@ class VideoMatcher:
         if hexes:
             start = len(self.frame_entries)
             ids = np.arange(start, start + len(hexes), dtype=np.int64)
-            self.frames.add(ids, hex_to_array(hexes))
+            self.frames.add(ids, hexes)
             self.frame_entries = np.concatenate([self.frame_entries, np.asarray(owners, np.int64)])
         return added
 
@@ -204,7 +204,7 @@ class VideoMatcher:
         if not len(self.frames):
             return []
         radius = max((b.pdq_threshold for b in banks.values()), default=0)
-        found = self.frames.query(hex_to_array(sorted({f.pdq for f in good})), radius)
+        found = self.frames.query(sorted({f.pdq for f in good}), radius)
         candidates = {int(e) for e in self.frame_entries[found.ids].tolist()}
         if not candidates:
             return []
