@@ -10,10 +10,12 @@ from typing import Any
 
 from PIL import Image
 
+from tutela.errors import MediaError
 from tutela.media.blob import Blob
 from tutela.media.image import decode_rgb, open_image
 from tutela.media.limits import Limits
 from tutela.media.sniff import Sniffed
+from tutela.signals.registry import StreamTap
 
 
 @dataclass
@@ -25,7 +27,18 @@ class MediaContext:
     sha256: str
     item_updates: dict[str, Any] = field(default_factory=dict)
     """Analysers of non-image media may set ``width``/``height``/``format`` for the item."""
+    problems: list[tuple[MediaError, bool]] = field(default_factory=list)
+    """Problems an analyser reports while still returning what it could read."""
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def report(self, error: MediaError, fatal: bool = False) -> None:
+        """Record a specific problem (stored as ``<analyser>:<kind>``) without losing the data."""
+        self.problems.append((error, fatal))
+
+    def tap(self, name: str) -> StreamTap | None:
+        """The stream tap of analyser ``name`` after the hashing pass, if it has one."""
+        found: StreamTap | None = self._cache.get(("tap", name))
+        return found
 
     def header(self) -> Image.Image:
         """The image opened but not decoded (metadata, size, mode)."""

@@ -29,7 +29,7 @@ from tutela.media.limits import DEFAULT_LIMITS, Limits
 from tutela.media.sniff import SNIFF_BYTES, Sniffed, extension_mismatch, sniff
 from tutela.signals.hashes import crypto_hashes
 from tutela.signals.pdq import pdq_from_pixels
-from tutela.signals.registry import Analyzer
+from tutela.signals.registry import Analyzer, StreamTap
 
 KnownLookup = Callable[[str], "set[tuple[str, str]] | None"]
 """sha256 → the (signal name, version) pairs already stored, or None if the item is new."""
@@ -98,7 +98,15 @@ class Pipeline:
     ) -> list[FileResult]:
         errors: list[ErrorRecord] = []
         try:
-            hashes = crypto_hashes(blob.chunks())
+            head = blob.head(SNIFF_BYTES)
+            sniffed = sniff(head)
+            taps: dict[str, StreamTap] = {}
+            for analyzer in self.analyzers:
+                if analyzer.stream is not None and sniffed.kind in analyzer.kinds:
+                    tap = analyzer.stream(head, blob.size)
+                    if tap is not None:
+                        taps[analyzer.name] = tap
+            hashes = crypto_hashes(blob.chunks(), [tap.update for tap in taps.values()])
         except OSError as exc:
             return [
                 _error_result(
@@ -118,7 +126,6 @@ class Pipeline:
             )
             return [FileResult(where, fingerprint, hashes.sha256, item, errors)]
 
-        sniffed = sniff(blob.head(SNIFF_BYTES))
         mismatch = extension_mismatch(where.rsplit("!/", 1)[-1], sniffed)
         if mismatch:
             errors.append(_record(ExtensionMismatch(mismatch, where), fatal=False))
@@ -146,7 +153,7 @@ class Pipeline:
             item.error_message = "not a media format tutela recognises"
 
         if todo and item.error_kind is None:
-            self._run_analyzers(todo, blob, sniffed, where, item, errors)
+            self._run_analyzers(todo, blob, sniffed, where, item, errors, taps)
         if stored is not None and not item.signals:
             results[0].item = None  # nothing new to store: only the location is recorded
 
@@ -171,9 +178,13 @@ class Pipeline:
         where: str,
         item: ItemRecord,
         errors: list[ErrorRecord],
+        taps: dict[str, StreamTap],
     ) -> None:
         ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256)
+        for name, tap in taps.items():
+            ctx.remember(("tap", name), tap)
         for analyzer in todo:
+            ctx.problems.clear()
             try:
                 data = analyzer.run(ctx)
             except MediaError as exc:
@@ -184,6 +195,11 @@ class Pipeline:
                     ErrorRecord(f"{analyzer.name}:failed", f"{type(exc).__name__}: {exc}", False)
                 )
                 continue
+            finally:
+                errors.extend(
+                    ErrorRecord(f"{analyzer.name}:{problem.kind}", problem.message, fatal)
+                    for problem, fatal in ctx.problems
+                )
             item.signals.append(SignalRecord(analyzer.name, analyzer.version, data))
         for key in ("width", "height", "format"):
             if key in ctx.item_updates and item.new:

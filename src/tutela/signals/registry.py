@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
@@ -20,9 +20,21 @@ ANALYZER_MODULES: tuple[str, ...] = ()
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 
 
+class StreamTap(Protocol):
+    """Sees every chunk of the content during the pipeline's one hashing pass."""
+
+    def update(self, chunk: bytes) -> None: ...
+
+
 @dataclass(frozen=True)
 class Analyzer:
-    """One signal: ``run`` returns JSON-able data, stored under ``name`` with ``version``."""
+    """One signal: ``run`` returns JSON-able data, stored under ``name`` with ``version``.
+
+    ``stream``, when set, builds a :class:`StreamTap` (or None) from the content's first
+    bytes and size; the pipeline feeds it during the hashing pass it makes anyway, so an analyser
+    that needs a digest over most of a multi-gigabyte file (a model's tensor-data hash)
+    reads nothing twice. ``run`` finds the tap with :meth:`MediaContext.tap`.
+    """
 
     name: str
     version: str
@@ -30,6 +42,7 @@ class Analyzer:
     run: Callable[[MediaContext], dict[str, Any]]
     description: str
     default_enabled: bool = True
+    stream: Callable[[bytes, int], StreamTap | None] | None = None
 
 
 def available_analyzers() -> list[Analyzer]:

@@ -1,0 +1,83 @@
+"""The hashes the model ecosystem uses to name a model file.
+
+Exact definitions (checked against the public code that defines them, and in the
+tests against independent ``hashlib`` computations over the same byte ranges):
+
+- ``sha256``: SHA-256 of the whole file (Civitai "SHA256"; A1111 computes it too).
+- ``autov2``: the first 10 hex digits of ``sha256``. A1111 writes it as ``Model hash``
+  for checkpoints since 2023; ``TI hashes`` and LoRAs that are not safetensors use 12.
+- ``autov1`` (A1111's legacy model hash): SHA-256 of the 64 KiB at offset 1 MiB, first
+  8 hex digits (``sd_models.model_hash`` before 2023; kohya ``model_hash`` /
+  ``addnet_hash_legacy``). Files under 1 MiB all share ``e3b0c442`` (the digest of
+  nothing), so such values never link anything.
+- ``autov3``: SHA-256 of a safetensors file's tensor data, after the 8-byte length and
+  the header (kohya ``addnet_hash_safetensors``, Civitai AutoV3, ``modelspec.hash_sha256``).
+  It survives metadata edits. A1111's ``Lora hashes`` are its first 12 hex digits
+  (or kohya's stored ``sshs_model_hash``, which is the same value at training time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+LEGACY_OFFSET = 0x100000
+LEGACY_LENGTH = 0x10000
+EMPTY_LEGACY = hashlib.sha256(b"").hexdigest()[:8]
+
+
+def autov2(sha256: str) -> str:
+    return sha256[:10]
+
+
+def legacy_hash(stream: BinaryIO) -> str:
+    """A1111's legacy ``model hash`` / Civitai AutoV1 from one 64 KiB ranged read."""
+    stream.seek(LEGACY_OFFSET)
+    return hashlib.sha256(stream.read(LEGACY_LENGTH)).hexdigest()[:8]
+
+
+class TensorDataHasher:
+    """SHA-256 of everything after the first ``offset`` bytes, fed chunk by chunk.
+
+    Used as a stream tap so AutoV3 comes from the same read as the file's SHA-256.
+    """
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.seen = 0
+        self._sha = hashlib.sha256()
+
+    def update(self, chunk: bytes) -> None:
+        start = self.offset - self.seen
+        self.seen += len(chunk)
+        if start <= 0:
+            self._sha.update(chunk)
+        elif start < len(chunk):
+            self._sha.update(memoryview(chunk)[start:])
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+@dataclass(frozen=True)
+class FullHashes:
+    sha256: str
+    autov3: str | None
+    size: int
+
+
+def full_hashes(chunks: Iterable[bytes], data_offset: int | None) -> FullHashes:
+    """SHA-256 of the whole file and (for safetensors) of its tensor data, in one pass."""
+    whole = hashlib.sha256()
+    tensor_data = TensorDataHasher(data_offset) if data_offset is not None else None
+    size = 0
+    for chunk in chunks:
+        whole.update(chunk)
+        if tensor_data is not None:
+            tensor_data.update(chunk)
+        size += len(chunk)
+    return FullHashes(
+        whole.hexdigest(), tensor_data.hexdigest() if tensor_data is not None else None, size
+    )
