@@ -179,6 +179,14 @@ def _rows(tensor: TensorInfo) -> int:
 # -- full models and components --------------------------------------------------------
 
 
+def _unwrap(name: str) -> str:
+    """Drop training-container prefixes (Lightning ``state_dict.``, DataParallel ``module.``)."""
+    for prefix in _PREFIXES[:2]:
+        if name.startswith(prefix):
+            return _unwrap(name[len(prefix) :])
+    return name
+
+
 def _strip(name: str) -> str:
     for prefix in _PREFIXES:
         if name.startswith(prefix):
@@ -187,7 +195,7 @@ def _strip(name: str) -> str:
 
 
 def _full_model(names: dict[str, TensorInfo], ident: Identity) -> None:
-    raw = list(names)
+    raw = [_unwrap(k) for k in names]
     bare = {_strip(k): t for k, t in names.items()}
     has_vae = any(k.startswith(("first_stage_model.", "vae.")) for k in raw)
     has_te = any(k.startswith(("cond_stage_model.", "conditioner.", "text_encoders.")) for k in raw)
@@ -251,10 +259,11 @@ def _unet_width(bare: dict[str, TensorInfo], ident: Identity) -> None:
 
 
 def _text_width(names: dict[str, TensorInfo], ident: Identity) -> None:
-    if any(k.startswith("cond_stage_model.model.transformer.resblocks.") for k in names):
+    keys = [_unwrap(k) for k in names]
+    if any(k.startswith("cond_stage_model.model.transformer.resblocks.") for k in keys):
         ident.architecture = "sd2"
         ident.evidence.append("OpenCLIP text encoder (SD 2.x)")
-    elif any(k.startswith("cond_stage_model.transformer.text_model.") for k in names):
+    elif any(k.startswith("cond_stage_model.transformer.text_model.") for k in keys):
         ident.architecture = "sd1"
         ident.evidence.append("CLIP ViT-L text encoder (SD 1.x)")
 

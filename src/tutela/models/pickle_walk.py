@@ -179,9 +179,12 @@ class _Machine:
             del stack[-n:]
             stack.append(packed)
         elif op == "TUPLE":
-            self.stack.append(tuple(self.pop_mark()))
+            # pop_mark() replaces self.stack: take the items before touching the new stack
+            items = self.pop_mark()
+            self.stack.append(tuple(items))
         elif op in ("LIST", "FROZENSET"):
-            self.stack.append(list(self.pop_mark()))
+            items = self.pop_mark()
+            self.stack.append(items)
         elif op == "DICT":
             items = self.pop_mark()
             self.stack.append(_pairs(items))
@@ -209,7 +212,8 @@ class _Machine:
             module, _, name = str(arg).partition(" ")
             found = Global(module, name)
             self.globals.append(found)
-            self.stack.append(Call(found, tuple(self.pop_mark())))
+            items = self.pop_mark()
+            self.stack.append(Call(found, tuple(items)))
         elif op == "OBJ":
             items = self.pop_mark()
             if not items:

@@ -64,6 +64,22 @@ CHECKPOINT_IMPORTS = frozenset(
     }
 )
 
+# Imports picklescan grades only "suspicious" that still open files or import code when
+# called; tutela grades them dangerous (``open`` pickles as ``io.open`` on Python 3).
+EXTRA_DANGEROUS = frozenset(
+    {
+        ("io", "open"),
+        ("_io", "open"),
+        ("io", "FileIO"),
+        ("codecs", "open"),
+        ("builtins", "__import__"),
+        ("__builtin__", "__import__"),
+        ("importlib", "import_module"),
+        ("builtins", "setattr"),
+        ("builtins", "delattr"),
+    }
+)
+
 LEGACY_PICKLES = 5
 _TORCH_RECORDS = {
     "version",
@@ -247,28 +263,31 @@ def _scan(
     _grade_imports(data[:end], where, walks, report)
 
 
+def _grade(module: str, name: str, scanner_grade: str) -> str:
+    """picklescan's grade, adjusted by tutela's two short lists (see above)."""
+    if (module, name) in EXTRA_DANGEROUS:
+        return "dangerous"
+    if scanner_grade == "suspicious" and (module, name) in CHECKPOINT_IMPORTS:
+        return "innocuous"
+    return scanner_grade
+
+
 def _grade_imports(data: bytes, where: str, walks: list[Walk], report: PickleReport) -> None:
-    from picklescan.scanner import SafetyLevel, scan_pickle_bytes
+    from picklescan.scanner import scan_pickle_bytes
 
     result = scan_pickle_bytes(io.BytesIO(data), where, multiple_pickles=True)
     graded: dict[tuple[str, str], str] = {}
     for found in result.globals:
-        safety = found.safety.value
-        if (
-            safety == SafetyLevel.Suspicious.value
-            and (found.module, found.name) in CHECKPOINT_IMPORTS
-        ):
-            safety = SafetyLevel.Innocuous.value
-        graded[(found.module, found.name)] = safety
+        graded[(found.module, found.name)] = _grade(found.module, found.name, found.safety.value)
     # The walk resolves every import exactly; any picklescan missed is at least suspicious.
     for walked in walks:
         for g in walked.globals:
-            graded.setdefault((g.module, g.name), SafetyLevel.Suspicious.value)
+            graded.setdefault((g.module, g.name), _grade(g.module, g.name, "suspicious"))
     for (module, name), safety in sorted(graded.items()):
         entry = {"module": module, "name": name, "safety": safety}
         if entry not in report.imports:
             report.imports.append(entry)
-        if safety == SafetyLevel.Dangerous.value:
+        if safety == "dangerous":
             report.problems.append(
                 DangerousPickle(
                     f"imports {module}.{name}, which can run code when loaded; "
@@ -276,7 +295,7 @@ def _grade_imports(data: bytes, where: str, walks: list[Walk], report: PickleRep
                     where,
                 )
             )
-        elif safety == SafetyLevel.Suspicious.value:
+        elif safety == "suspicious":
             report.problems.append(
                 SuspiciousPickle(f"imports {module}.{name}, outside the known tensor types", where)
             )

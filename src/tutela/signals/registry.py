@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
 
-ANALYZER_MODULES: tuple[str, ...] = ()
+ANALYZER_MODULES: tuple[str, ...] = ("tutela.models.analyzer",)
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 
 

@@ -1,0 +1,79 @@
+"""Scan analysers: ``model`` for weight files, ``model_config`` for workflows and configs.
+
+The ``model`` analyser taps the pipeline's one hashing pass for the tensor-data hash
+(AutoV3), so a multi-gigabyte safetensors file is read once; everything else it
+needs comes from the header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutela.engine.context import MediaContext
+from tutela.media.sniff import sniff
+from tutela.models.hashes import TensorDataHasher
+from tutela.models.safetensors import header_length
+from tutela.signals.registry import Analyzer, StreamTap
+
+MODEL_SIGNAL = "model"
+CONFIG_SIGNAL = "model_config"
+
+
+def _tensor_data_tap(head: bytes, size: int) -> StreamTap | None:
+    if sniff(head).format != "safetensors":
+        return None
+    length = header_length(head)
+    if length is None or 8 + length > size:
+        return None
+    return TensorDataHasher(8 + length)
+
+
+def analyze_model(ctx: MediaContext) -> dict[str, Any]:
+    from tutela.models.inspect import inspect_model
+
+    tap = ctx.tap(MODEL_SIGNAL)
+    inspection = inspect_model(
+        ctx.blob,
+        ctx.sniffed.format,
+        ctx.where,
+        sha256=ctx.sha256,
+        tensor_data=tap if isinstance(tap, TensorDataHasher) else None,
+    )
+    for problem, fatal in inspection.problems:
+        ctx.report(problem, fatal)
+    return inspection.data
+
+
+def analyze_config(ctx: MediaContext) -> dict[str, Any]:
+    from tutela.models.configs import read_config
+
+    parsed = read_config(ctx.blob, ctx.sniffed.format, ctx.where)
+    for problem in parsed.problems:
+        ctx.report(problem)
+    return parsed.data
+
+
+ANALYZERS = [
+    Analyzer(
+        name=MODEL_SIGNAL,
+        version="1",
+        kinds=frozenset({"model"}),
+        run=analyze_model,
+        description=(
+            "Model files (safetensors, GGUF, torch checkpoints, pickles): ecosystem hashes, "
+            "kind and architecture from tensor names and shapes, training metadata, and "
+            "pickle imports graded by picklescan. Never loads tensors, never unpickles."
+        ),
+        stream=_tensor_data_tap,
+    ),
+    Analyzer(
+        name=CONFIG_SIGNAL,
+        version="1",
+        kinds=frozenset({"model-config"}),
+        run=analyze_config,
+        description=(
+            "ComfyUI workflows, diffusers configs and kohya training configs: the models, "
+            "dataset folders and output names they name."
+        ),
+    ),
+]
