@@ -83,10 +83,11 @@ def read_config(
 
 
 def _load(text: str, where: str) -> Any:
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except (ValueError, RecursionError) as exc:
+    """JSON or TOML (a TOML file may start with ``[section]``, so JSON is tried first)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        if text.lstrip().startswith("{"):
             raise CorruptMedia(f"invalid JSON: {exc}", where) from exc
     try:
         return tomllib.loads(text)

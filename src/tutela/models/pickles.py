@@ -111,7 +111,7 @@ class PickleReport:
         levels = {i["safety"] for i in self.imports}
         if "dangerous" in levels:
             return "dangerous"
-        if any(isinstance(p, PickleUnscannable) for p in self.problems):
+        if any(isinstance(p, PickleUnscannable | TruncatedMedia) for p in self.problems):
             return "unscanned"
         return "suspicious" if "suspicious" in levels else "clean"
 
