@@ -131,8 +131,8 @@ def test_models_inside_an_archive_are_found(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "kind"),
     [
-        ("truncated.safetensors", None, "model:truncated"),
-        ("absurd.safetensors", b"\xff" * 8 + b'{"a": 1}', "model:header-too-large"),
+        ("truncated.safetensors", None, "truncated"),
+        ("absurd.safetensors", b"\xff" * 8 + b'{"a": 1}', "header-too-large"),
     ],
 )
 def test_hostile_model_files_are_recorded_errors(

@@ -112,6 +112,12 @@ def _print_summary(summary: object) -> None:
         table.add_row(f"[red]error[/] {kind}", f"{count:,}")
     for kind, count in summary.warnings.items():
         table.add_row(f"[yellow]warning[/] {kind}", f"{count:,}")
+    for stage, data in summary.stages.items():
+        for key, value in data.items():
+            table.add_row(
+                f"{stage}: {key.replace('_', ' ')}",
+                f"{value:,}" if isinstance(value, int) else str(value),
+            )
     table.add_row("time", f"{summary.seconds:.1f} s")
     out.print(table)
 

@@ -26,14 +26,11 @@ class MediaContext:
     limits: Limits
     sha256: str
     item_updates: dict[str, Any] = field(default_factory=dict)
-    """Analysers of non-image media may set ``width``/``height``/``format`` for the item."""
-    problems: list[tuple[MediaError, bool]] = field(default_factory=list)
-    """Problems an analyser reports while still returning what it could read."""
+    """Analysers of non-image media may set ``width``/``height``/``format`` for the item, and
+    ``error_kind``/``error_message`` when they are its primary decoder (video) and it failed."""
+    warnings: list[MediaError] = field(default_factory=list)
+    """Non-fatal problems an analyser reports while still returning data (e.g. a limit hit)."""
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
-
-    def report(self, error: MediaError, fatal: bool = False) -> None:
-        """Record a specific problem (stored as ``<analyser>:<kind>``) without losing the data."""
-        self.problems.append((error, fatal))
 
     def tap(self, name: str) -> StreamTap | None:
         """The stream tap of analyser ``name`` after the hashing pass, if it has one."""

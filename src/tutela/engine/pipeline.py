@@ -184,7 +184,6 @@ class Pipeline:
         for name, tap in taps.items():
             ctx.remember(("tap", name), tap)
         for analyzer in todo:
-            ctx.problems.clear()
             try:
                 data = analyzer.run(ctx)
             except MediaError as exc:
@@ -195,13 +194,9 @@ class Pipeline:
                     ErrorRecord(f"{analyzer.name}:failed", f"{type(exc).__name__}: {exc}", False)
                 )
                 continue
-            finally:
-                errors.extend(
-                    ErrorRecord(f"{analyzer.name}:{problem.kind}", problem.message, fatal)
-                    for problem, fatal in ctx.problems
-                )
             item.signals.append(SignalRecord(analyzer.name, analyzer.version, data))
-        for key in ("width", "height", "format"):
+        errors.extend(_record(w, fatal=False) for w in ctx.warnings)
+        for key in ("width", "height", "format", "error_kind", "error_message"):
             if key in ctx.item_updates and item.new:
                 setattr(item, key, ctx.item_updates[key])
 

@@ -27,7 +27,7 @@ BATCH_RESULTS = 256
 BATCH_SECONDS = 2.0
 
 
-STAGE_MODULES: tuple[str, ...] = ()
+STAGE_MODULES: tuple[str, ...] = ("tutela.models.stage",)
 """Case-level stages run after files are stored (matching, clustering, assessment).
 
 Each module exposes ``STAGES: list[Stage]``; a stage reads what earlier stages stored,
@@ -132,7 +132,8 @@ def scan(
         run_local(tasks, spec, workers or default_workers(), batcher.add)
     finally:
         batcher.flush()
-    return summarize(
+    stage_summaries = {stage.name: stage.run(store, case_id) for stage in stages()}
+    summary = summarize(
         store,
         case_id,
         case,
@@ -141,6 +142,8 @@ def scan(
         skipped=len(done),
         new_items=len(batcher.new_items),
     )
+    summary.stages = stage_summaries
+    return summary
 
 
 def summarize(

@@ -40,7 +40,12 @@ def analyze_model(ctx: MediaContext) -> dict[str, Any]:
         tensor_data=tap if isinstance(tap, TensorDataHasher) else None,
     )
     for problem, fatal in inspection.problems:
-        ctx.report(problem, fatal)
+        if fatal and "error_kind" not in ctx.item_updates:
+            # the model analyser is the item's decoder: a header it cannot read is the
+            # item's error (its hashes are still stored with the signal)
+            ctx.item_updates.update(error_kind=problem.kind, error_message=problem.message)
+        else:
+            ctx.warnings.append(problem)
     return inspection.data
 
 
@@ -48,8 +53,7 @@ def analyze_config(ctx: MediaContext) -> dict[str, Any]:
     from tutela.models.configs import read_config
 
     parsed = read_config(ctx.blob, ctx.sniffed.format, ctx.where)
-    for problem in parsed.problems:
-        ctx.report(problem)
+    ctx.warnings.extend(parsed.problems)
     return parsed.data
 
 

@@ -9,7 +9,7 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models",)
+MODEL_MODULES: tuple[str, ...] = ("tutela.store.models", "tutela.models.tables")
 
 
 def load_all() -> type[Base]:
