@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.scan",
     "tutela.cli.items",
     "tutela.cli.serve",
+    "tutela.cli.models",
 )
 
 app = typer.Typer(
