@@ -344,6 +344,15 @@ def _link_training_sets(case: CaseModels, plan: Plan) -> None:
 # -- writing -----------------------------------------------------------------------------
 
 
+def _keep_by_path(session: Session, table: Any, case_id: int, paths: list[str]) -> dict[str, Any]:
+    """Existing rows of ``table`` for the case by path; rows for other paths are deleted."""
+    rows = {row.path: row for row in session.scalars(select(table).where(table.case_id == case_id))}
+    for path, row in rows.items():
+        if path not in paths:
+            session.delete(row)
+    return {path: row for path, row in rows.items() if path in paths}
+
+
 def _write(session: Session, case_id: int, plan: Plan) -> None:
     if plan.hashes:
         session.execute(delete(ModelHash).where(ModelHash.item_sha256.in_(list(plan.hashes))))
@@ -355,31 +364,34 @@ def _write(session: Session, case_id: int, plan: Plan) -> None:
         if rows:
             session.execute(insert(ModelHash), rows)
     session.execute(delete(ModelLink).where(ModelLink.case_id == case_id))
-    session.execute(delete(TrainingSet).where(TrainingSet.case_id == case_id))
-    session.execute(delete(ModelFolder).where(ModelFolder.case_id == case_id))
+    # Training sets and folders keep their ids across runs (users refer to them).
+    sets = _keep_by_path(session, TrainingSet, case_id, [c.folder.path for c in plan.sets])
     set_rows: list[TrainingSet] = []
     for candidate in plan.sets:
-        row = TrainingSet(
-            case_id=case_id,
-            path=candidate.folder.path,
-            name=candidate.folder.name,
-            repeats=candidate.repeats,
-            concept=candidate.concept,
-            images=len(candidate.images),
-            captions=len(candidate.captions),
-            tags=stored_tags(candidate),
-            details={
-                "distinct_tags": len(candidate.tags),
-                "unreadable_captions": candidate.unreadable,
-                "caption_suffixes": sorted(
-                    {posixpath.splitext(p)[1] for p in candidate.captions.values()}
-                ),
-            },
+        row = sets.get(candidate.folder.path) or TrainingSet(
+            case_id=case_id, path=candidate.folder.path
         )
+        row.name = candidate.folder.name
+        row.repeats, row.concept = candidate.repeats, candidate.concept
+        row.images, row.captions = len(candidate.images), len(candidate.captions)
+        row.tags = stored_tags(candidate)
+        row.details = {
+            "distinct_tags": len(candidate.tags),
+            "unreadable_captions": candidate.unreadable,
+            "caption_suffixes": sorted(
+                {posixpath.splitext(p)[1] for p in candidate.captions.values()}
+            ),
+        }
         session.add(row)
         set_rows.append(row)
-    folder_rows = [ModelFolder(case_id=case_id, format="diffusers", **f) for f in plan.folders]
-    session.add_all(folder_rows)
+    folders = _keep_by_path(session, ModelFolder, case_id, [f["path"] for f in plan.folders])
+    folder_rows: list[ModelFolder] = []
+    for folder in plan.folders:
+        row = folders.get(folder["path"]) or ModelFolder(case_id=case_id, format="diffusers")
+        for key, value in folder.items():
+            setattr(row, key, value)
+        session.add(row)
+        folder_rows.append(row)
     session.flush()
     links = []
     for link in plan.links:
