@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
 from test_models_stage import build_drive
+from tutela.cli import app
 from tutela.testing import models as tm
 
 CONTRACT = {
@@ -29,12 +31,11 @@ CONTRACT = {
 }
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "tutela", *args], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    return done
+def _run(*args: str) -> Any:
+    """The CLI in-process (fast); the planted-pickle test runs it as a real subprocess."""
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
 
 
 def _lines(text: str) -> list[dict[str, Any]]:
@@ -46,7 +47,18 @@ def test_scan_then_models_json(tmp_path: Path) -> None:
     build_drive(drive)
     db = str(tmp_path / "t.db")
     scanned = _lines(
-        _run("scan", str(drive), "--db", db, "--case", "c", "--json", "--no-progress").stdout
+        _run(
+            "scan",
+            str(drive),
+            "--db",
+            db,
+            "--case",
+            "c",
+            "--json",
+            "--no-progress",
+            "--workers",
+            "1",
+        ).stdout
     )
     assert scanned[0]["stages"]["models"]["training_sets"] == 3
     models = _lines(_run("models", "--db", db, "--case", "c", "--json").stdout)
@@ -90,13 +102,9 @@ def test_hostile_metadata_is_shown_as_inert_text(tmp_path: Path) -> None:
     meta = tm.kohya_metadata(output_name="\x1b[2J[bold red]x[/]\x07")
     tm.write_safetensors(tmp_path / "m.safetensors", tm.layout("sd1", "lora"), meta)
     db = str(tmp_path / "t.db")
-    _run("scan", str(tmp_path), "--db", db, "--case", "c", "--no-progress")
-    human = subprocess.run(
-        [sys.executable, "-m", "tutela", "models", "--db", db, "--case", "c"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    ).stdout
+    _run("scan", str(tmp_path), "--db", db, "--case", "c", "--no-progress", "--workers", "1")
+    human = (
+        CliRunner(env={"COLUMNS": "200"}).invoke(app, ["models", "--db", db, "--case", "c"]).stdout
+    )
     assert "\x1b[2J" not in human and "\x07" not in human
     assert "[bold red]x[/]" in human

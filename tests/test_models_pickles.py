@@ -71,7 +71,7 @@ def test_planted_pickle_never_runs(tmp_path: Path) -> None:
     raw.write_bytes(tm.planted_pickle(marker))
     db = tmp_path / "t.db"
     for args in (
-        ["scan", str(tmp_path / "drive"), "--db", str(db), "--case", "c", "--workers", "1"],
+        ["scan", str(tmp_path / "drive"), "--db", str(db), "--case", "c", "--workers", "2"],
         ["models", "--db", str(db), "--case", "c", "--json"],
         ["models", "inventory", str(tmp_path / "drive"), "--json"],
     ):
