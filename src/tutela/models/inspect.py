@@ -25,6 +25,7 @@ from tutela.models.hashes import (
     autov2,
     full_hashes,
     legacy_hash,
+    read_chunks,
 )
 from tutela.models.limits import DEFAULT_MODEL_LIMITS, ModelLimits
 from tutela.models.pickles import read_pickles
@@ -92,7 +93,8 @@ def inspect_model(
     if tensor_data is not None and usable and tensor_data.offset == result.data_offset:
         autov3 = tensor_data.hexdigest()
     if full and sha256 is None:
-        hashed = full_hashes(blob.chunks(), result.data_offset if usable else None)
+        with blob.open() as stream:
+            hashed = full_hashes(read_chunks(stream), result.data_offset if usable else None)
         sha256, autov3 = hashed.sha256, hashed.autov3
     result.data["hashes"] = _hashes(blob, sha256, autov3)
     training = training_info(metadata) if fmt == "safetensors" else None
