@@ -23,6 +23,7 @@ import posixpath
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, BinaryIO
 
 from tutela.errors import ArchiveBomb, ArchiveError, MediaError, TruncatedMedia
@@ -129,6 +130,7 @@ class PickleReport:
         }
 
 
+@cache
 def _scanner_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
