@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tutela.errors import CorruptMedia, TruncatedMedia
+from tutela.errors import CorruptMedia, MediaError, TruncatedMedia
 from tutela.media.blob import Blob
 from tutela.models.errors import HeaderTooLarge
 from tutela.models.gguf import read_header
@@ -105,3 +108,11 @@ def test_bad_version_is_corrupt() -> None:
     raw = b"GGUF" + struct.pack("<IQQ", 99, 0, 0)
     with pytest.raises(CorruptMedia):
         read_header(io.BytesIO(raw), len(raw), "x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=300), version=st.sampled_from([1, 2, 3]))
+def test_arbitrary_bytes_never_crash(body: bytes, version: int) -> None:
+    raw = b"GGUF" + struct.pack("<I", version) + body
+    with contextlib.suppress(MediaError):
+        read_header(io.BytesIO(raw), len(raw), "fuzz", ModelLimits(max_gguf_entries=10_000))

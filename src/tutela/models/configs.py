@@ -25,6 +25,7 @@ MAX_REFERENCES = 500
 # A loader input's name says what role its file plays; custom nodes follow the same names.
 _ROLE_BY_INPUT = (
     ("ckpt", "checkpoint"),
+    ("checkpoint", "checkpoint"),
     ("lora", "lora"),
     ("vae", "vae"),
     ("unet", "diffusion-model"),

@@ -25,6 +25,8 @@ _SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?"}
 _SCALARS |= {10: "Q", 11: "q", 12: "d"}
 _STRING, _ARRAY = 8, 9
 ARRAY_SAMPLE = 8
+MAX_ARRAY_ELEMENTS = 5_000_000
+"""String/array items walked one by one per file (an LLM vocabulary has ~250,000)."""
 """Array values keep their length and only this many leading items."""
 
 # ggml tensor types, for display (``GGMLQuantizationType``); others print as "type N".
@@ -65,6 +67,7 @@ class _Reader:
         self.order = "<"
         self.string_width = "Q"
         self.non_utf8 = False
+        self.elements = 0
 
     def _spend(self, n: int) -> None:
         if n > self.remaining:
@@ -178,6 +181,9 @@ def _value(reader: _Reader, kind: int, where: str) -> Any:
         if item_kind in _SCALARS:
             reader.skip(rest * struct.calcsize(_SCALARS[item_kind]))
         else:
+            reader.elements += rest
+            if reader.elements > MAX_ARRAY_ELEMENTS:
+                raise _OutOfBytes(budget_hit=True)
             for _ in range(rest):
                 if item_kind == _STRING:
                     reader.string(keep=False)

@@ -277,10 +277,17 @@ def _grade(module: str, name: str, scanner_grade: str) -> str:
 def _grade_imports(data: bytes, where: str, walks: list[Walk], report: PickleReport) -> None:
     from picklescan.scanner import scan_pickle_bytes
 
-    result = scan_pickle_bytes(io.BytesIO(data), where, multiple_pickles=True)
     graded: dict[tuple[str, str], str] = {}
-    for found in result.globals:
-        graded[(found.module, found.name)] = _grade(found.module, found.name, found.safety.value)
+    try:
+        result = scan_pickle_bytes(io.BytesIO(data), where, multiple_pickles=True)
+    except Exception as exc:  # picklescan raises on some malformed streams; the walk goes on
+        report.problems.append(PickleUnscannable(f"picklescan failed: {exc}", where))
+        scan_err = False  # already reported
+    else:
+        scan_err = result.scan_err
+        for found in result.globals:
+            grade = _grade(found.module, found.name, found.safety.value)
+            graded[(found.module, found.name)] = grade
     # The walk resolves every import exactly; any picklescan missed is at least suspicious.
     for walked in walks:
         for g in walked.globals:
@@ -301,7 +308,7 @@ def _grade_imports(data: bytes, where: str, walks: list[Walk], report: PickleRep
             report.problems.append(
                 SuspiciousPickle(f"imports {module}.{name}, outside the known tensor types", where)
             )
-    if result.scan_err:
+    if scan_err:
         report.problems.append(
             PickleUnscannable("picklescan could not parse the whole pickle", where)
         )
