@@ -9,6 +9,7 @@ import json
 import struct
 from pathlib import Path
 
+from blake3 import blake3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ def _independent(path: Path) -> dict[str, str]:
         "autov2": hashlib.sha256(raw).hexdigest()[:10],
         "autov1": hashlib.sha256(raw[0x100000 : 0x100000 + 0x10000]).hexdigest()[:8],
         "autov3": hashlib.sha256(raw[8 + length :]).hexdigest(),
+        "blake3": blake3(raw).hexdigest(),
     }
 
 
@@ -72,6 +74,7 @@ def test_header_only_inventory_reports_legacy_hash_without_full_hash(tmp_path: P
         "autov1": _independent(path)["autov1"],
         "autov2": None,
         "autov3": None,
+        "blake3": None,
     }
     full = inspect_model(blob, "safetensors", str(path), full=True)
     assert full.data["hashes"] == _independent(path)
@@ -107,6 +110,7 @@ def test_tensor_data_hasher_any_chunking(data: bytes, offset: int, cuts: list[in
     hashed = full_hashes(chunks, offset)
     assert hashed.sha256 == hashlib.sha256(data).hexdigest()
     assert hashed.autov3 == hashlib.sha256(data[offset:]).hexdigest()
+    assert hashed.blake3 == blake3(data).hexdigest()
 
 
 def test_kohya_stored_hash_is_checked_against_tensor_data(tmp_path: Path) -> None:

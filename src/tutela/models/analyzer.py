@@ -1,7 +1,7 @@
 """Scan analysers: ``model`` for weight files, ``model_config`` for workflows and configs.
 
-The ``model`` analyser taps the pipeline's one hashing pass for the tensor-data hash
-(AutoV3), so a multi-gigabyte safetensors file is read once; everything else it
+The ``model`` analyser taps the pipeline's one hashing pass for BLAKE3 and the
+tensor-data hash (AutoV3), so a multi-gigabyte safetensors file is read once; everything else it
 needs comes from the header.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from tutela.engine.context import MediaContext
 from tutela.media.sniff import sniff
-from tutela.models.hashes import TensorDataHasher
+from tutela.models.hashes import ModelStreamHasher
 from tutela.models.safetensors import header_length
 from tutela.signals.registry import Analyzer, StreamTap
 
@@ -19,13 +19,11 @@ MODEL_SIGNAL = "model"
 CONFIG_SIGNAL = "model_config"
 
 
-def _tensor_data_tap(head: bytes, size: int) -> StreamTap | None:
-    if sniff(head).format != "safetensors":
-        return None
-    length = header_length(head)
-    if length is None or 8 + length > size:
-        return None
-    return TensorDataHasher(8 + length)
+def _model_tap(head: bytes, size: int) -> StreamTap:
+    """BLAKE3 for every model file, plus the tensor-data hash for safetensors."""
+    length = header_length(head) if sniff(head).format == "safetensors" else None
+    plausible = length is not None and 8 + length <= size
+    return ModelStreamHasher(8 + length if plausible and length is not None else None)
 
 
 def analyze_model(ctx: MediaContext) -> dict[str, Any]:
@@ -37,7 +35,7 @@ def analyze_model(ctx: MediaContext) -> dict[str, Any]:
         ctx.sniffed.format,
         ctx.where,
         sha256=ctx.sha256,
-        tensor_data=tap if isinstance(tap, TensorDataHasher) else None,
+        streamed=tap if isinstance(tap, ModelStreamHasher) else None,
     )
     for problem, fatal in inspection.problems:
         if fatal and "error_kind" not in ctx.item_updates:
@@ -68,7 +66,7 @@ ANALYZERS = [
             "kind and architecture from tensor names and shapes, training metadata, and "
             "pickle imports graded by picklescan. Never loads tensors, never unpickles."
         ),
-        stream=_tensor_data_tap,
+        stream=_model_tap,
     ),
     Analyzer(
         name=CONFIG_SIGNAL,

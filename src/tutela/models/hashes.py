@@ -14,6 +14,8 @@ tests against independent ``hashlib`` computations over the same byte ranges):
   the header (kohya ``addnet_hash_safetensors``, Civitai AutoV3, ``modelspec.hash_sha256``).
   It survives metadata edits. A1111's ``Lora hashes`` are its first 12 hex digits
   (or kohya's stored ``sshs_model_hash``, which is the same value at training time).
+- ``blake3``: BLAKE3 of the whole file (InvokeAI's model hash, written ``blake3:<hex>``
+  into its image metadata; Civitai "BLAKE3").
 """
 
 from __future__ import annotations
@@ -41,10 +43,7 @@ def legacy_hash(stream: BinaryIO) -> str:
 
 
 class TensorDataHasher:
-    """SHA-256 of everything after the first ``offset`` bytes, fed chunk by chunk.
-
-    Used as a stream tap so AutoV3 comes from the same read as the file's SHA-256.
-    """
+    """SHA-256 of everything after the first ``offset`` bytes, fed chunk by chunk."""
 
     def __init__(self, offset: int) -> None:
         self.offset = offset
@@ -63,31 +62,58 @@ class TensorDataHasher:
         return self._sha.hexdigest()
 
 
+class ModelStreamHasher:
+    """The model digests that need every byte: BLAKE3, and (safetensors) the tensor-data SHA-256.
+
+    A stream tap: the scan feeds it during the pass that computes the item's SHA-256,
+    so a multi-gigabyte model is read once.
+    """
+
+    def __init__(self, data_offset: int | None) -> None:
+        from blake3 import blake3
+
+        self.tensor_data = TensorDataHasher(data_offset) if data_offset is not None else None
+        self._blake3 = blake3()
+
+    def update(self, chunk: bytes) -> None:
+        self._blake3.update(chunk)
+        if self.tensor_data is not None:
+            self.tensor_data.update(chunk)
+
+    def blake3(self) -> str:
+        digest: str = self._blake3.hexdigest()
+        return digest
+
+
 @dataclass(frozen=True)
 class FullHashes:
     sha256: str
     autov3: str | None
+    blake3: str
     size: int
 
 
 def full_hashes(chunks: Iterable[bytes], data_offset: int | None) -> FullHashes:
-    """SHA-256 of the whole file and (for safetensors) of its tensor data, in one read.
+    """SHA-256, BLAKE3 and (for safetensors) the tensor-data hash, from one read.
 
-    The two digests run on two threads (hashlib releases the GIL on large updates), so
-    a safetensors file is hashed twice in about the time of once.
+    The SHA-256 of the whole file runs beside the others on a second thread (hashlib
+    and blake3 release the GIL on large updates), so the extra digests cost little time.
     """
     whole = hashlib.sha256()
-    tensor_data = TensorDataHasher(data_offset) if data_offset is not None else None
+    others = ModelStreamHasher(data_offset)
     size = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         for chunk in chunks:
-            pending = pool.submit(tensor_data.update, chunk) if tensor_data is not None else None
+            pending = pool.submit(others.update, chunk)
             whole.update(chunk)
-            if pending is not None:
-                pending.result()
+            pending.result()
             size += len(chunk)
+    tensor_data = others.tensor_data
     return FullHashes(
-        whole.hexdigest(), tensor_data.hexdigest() if tensor_data is not None else None, size
+        whole.hexdigest(),
+        tensor_data.hexdigest() if tensor_data is not None else None,
+        others.blake3(),
+        size,
     )
 
 

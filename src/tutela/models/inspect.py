@@ -21,7 +21,7 @@ from tutela.models import gguf, safetensors
 from tutela.models.architecture import Identity, identify
 from tutela.models.hashes import (
     LEGACY_OFFSET,
-    TensorDataHasher,
+    ModelStreamHasher,
     autov2,
     full_hashes,
     legacy_hash,
@@ -50,14 +50,14 @@ def inspect_model(
     fmt: str,
     where: str,
     sha256: str | None = None,
-    tensor_data: TensorDataHasher | None = None,
+    streamed: ModelStreamHasher | None = None,
     full: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     model_limits: ModelLimits = DEFAULT_MODEL_LIMITS,
 ) -> Inspection:
     """Inspect a model file.
 
-    ``sha256`` and ``tensor_data`` come from a hashing pass already made (the scan's);
+    ``sha256`` and ``streamed`` come from a hashing pass already made (the scan's);
     without them, ``full`` makes that pass here, and otherwise only header-derived
     hashes are reported.
     """
@@ -89,14 +89,17 @@ def inspect_model(
     result.data.update(ident.to_json())
     result.data["tensors"] = _tensor_summary(tensors)
     usable = result.data_offset is not None and not any(fatal for _, fatal in result.problems)
-    autov3 = None
-    if tensor_data is not None and usable and tensor_data.offset == result.data_offset:
-        autov3 = tensor_data.hexdigest()
+    autov3 = blake3 = None
+    if streamed is not None:
+        blake3 = streamed.blake3()
+        tensor_data = streamed.tensor_data
+        if tensor_data is not None and usable and tensor_data.offset == result.data_offset:
+            autov3 = tensor_data.hexdigest()
     if full and sha256 is None:
         with blob.open() as stream:
             hashed = full_hashes(read_chunks(stream), result.data_offset if usable else None)
-        sha256, autov3 = hashed.sha256, hashed.autov3
-    result.data["hashes"] = _hashes(blob, sha256, autov3)
+        sha256, autov3, blake3 = hashed.sha256, hashed.autov3, hashed.blake3
+    result.data["hashes"] = _hashes(blob, sha256, autov3, blake3)
     training = training_info(metadata) if fmt == "safetensors" else None
     if training:
         result.data["training"] = training
@@ -176,7 +179,9 @@ def _tensor_summary(tensors: Sequence[TensorInfo]) -> dict[str, Any]:
     }
 
 
-def _hashes(blob: Blob, sha256: str | None, autov3: str | None) -> dict[str, str | None]:
+def _hashes(
+    blob: Blob, sha256: str | None, autov3: str | None, blake3: str | None
+) -> dict[str, str | None]:
     autov1 = None
     if blob.size > LEGACY_OFFSET:  # below 1 MiB every file "hashes" to e3b0c442
         with blob.open() as stream:
@@ -186,6 +191,7 @@ def _hashes(blob: Blob, sha256: str | None, autov3: str | None) -> dict[str, str
         "autov1": autov1,
         "autov2": autov2(sha256) if sha256 else None,
         "autov3": autov3,
+        "blake3": blake3,
     }
 
 

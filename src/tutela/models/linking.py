@@ -4,8 +4,9 @@ A reference's hash decides when it has one; its form says which name it is:
 8 hex digits are A1111's legacy hash (AutoV1) or kohya's ``sshs_legacy_hash``;
 10 or 12 are prefixes (AutoV2 ``Model hash``; ``TI hashes``; ``Lora hashes`` of
 the tensor-data hash or ``sshs_model_hash``); 64 is a whole SHA-256 of either
-kind. A file name is used only when there is no hash, or the hash finds nothing,
-and such links say so (``method: file-name``): names are easy to change and reuse.
+kind or a BLAKE3 (InvokeAI). A file name is used only when there is no hash, or
+the hash finds nothing, and such links say so (``method: file-name``): names are
+easy to change and reuse.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tutela.models.references import Reference
 from tutela.models.training_sets import cosine
 
 PREFIX_LENGTHS = (10, 12)
-FULL_ALGORITHMS = ("sha256", "autov3", "sshs_model_hash")
+FULL_ALGORITHMS = ("sha256", "autov3", "blake3", "sshs_model_hash")
 SHORT_ALGORITHMS = ("autov1", "sshs_legacy_hash")
 TAG_SIMILARITY = 0.9
 """Cosine similarity of tag counts above which a folder is linked to a model's training folder."""

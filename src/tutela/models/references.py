@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{8,64})$")
+HEX = re.compile(r"^(?:0x|blake3:|sha256:)?([0-9a-f]{8,64})$", re.IGNORECASE)
+"""A hash as tools write it: bare hex, ``0x``-prefixed, or InvokeAI's ``blake3:<hex>``."""
 
 
 @dataclass(frozen=True)
