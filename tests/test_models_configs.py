@@ -50,9 +50,9 @@ def test_api_graph_loaders_by_input_name() -> None:
     assert refs == {
         ("checkpoint", "sd\\\\base.safetensors"),
         ("lora", "a.safetensors"),
-        ("diffusion-model", "flux1-dev-Q4_K.gguf"),
-        ("text-encoder", "t5.safetensors"),
-        ("text-encoder", "l.safetensors"),
+        ("unet", "flux1-dev-Q4_K.gguf"),
+        ("clip", "t5.safetensors"),
+        ("clip", "l.safetensors"),
         ("lora", "b.safetensors"),
         ("embedding", "style-x"),
     }

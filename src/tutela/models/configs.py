@@ -28,15 +28,14 @@ _ROLE_BY_INPUT = (
     ("checkpoint", "checkpoint"),
     ("lora", "lora"),
     ("vae", "vae"),
-    ("unet", "diffusion-model"),
-    ("clip_vision", "clip-vision"),
-    ("clip", "text-encoder"),
+    ("unet", "unet"),
+    ("clip_vision", "other"),
+    ("clip", "clip"),
     ("control_net", "controlnet"),
     ("controlnet", "controlnet"),
     ("upscale", "upscaler"),
-    ("style_model", "style-model"),
-    ("ipadapter", "ip-adapter"),
 )
+"""The role vocabulary of ``tutela.provenance.model.ModelRef`` (checkpoint, unet, lora, ...)."""
 
 
 @dataclass
@@ -55,7 +54,7 @@ def role_for(label: str) -> str:
     for marker, role in _ROLE_BY_INPUT:
         if marker in lowered:
             return role
-    return "model"
+    return "other"
 
 
 def read_config(
@@ -126,15 +125,9 @@ def _api_node(node_id: str, node: dict[str, Any], refs: list[dict[str, Any]]) ->
     node_type = str(node.get("class_type", ""))
     for name, value in node["inputs"].items():
         if isinstance(value, str) and MODEL_FILE.search(value):
-            refs.append(
-                _ref(
-                    role_for(name) if role_for(name) != "model" else role_for(node_type),
-                    value,
-                    node_type,
-                    node_id,
-                    name,
-                )
-            )
+            role = role_for(name)
+            role = role if role != "other" else role_for(node_type)
+            refs.append(_ref(role, value, node_type, node_id, name))
         elif isinstance(value, dict) and isinstance(value.get("lora"), str):  # rgthree stacks
             if value.get("on", True) and MODEL_FILE.search(value["lora"]):
                 refs.append(_ref("lora", value["lora"], node_type, node_id, name))
@@ -149,8 +142,8 @@ def _ui_node(node: dict[str, Any], refs: list[dict[str, Any]]) -> None:
     items = values.items() if isinstance(values, dict) else enumerate(values or [])
     for key, value in items:
         if isinstance(value, str) and MODEL_FILE.search(value):
-            role = role_for(str(key)) if isinstance(key, str) else "model"
-            role = role if role != "model" else role_for(node_type)
+            role = role_for(str(key)) if isinstance(key, str) else "other"
+            role = role if role != "other" else role_for(node_type)
             refs.append(_ref(role, value, node_type, node_id, str(key)))
         elif isinstance(value, dict) and isinstance(value.get("lora"), str):
             if value.get("on", True) and MODEL_FILE.search(value["lora"]):

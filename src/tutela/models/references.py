@@ -19,7 +19,8 @@ HEX = re.compile(r"^(?:0x|blake3:|sha256:)?([0-9a-f]{8,64})$", re.IGNORECASE)
 @dataclass(frozen=True)
 class Reference:
     role: str
-    """checkpoint, lora, embedding, vae, base-model, diffusion-model, text-encoder, ..."""
+    """checkpoint, unet, lora, embedding, vae, clip, ... (the provenance ``ModelRef`` roles),
+    plus base-model, output and training-set."""
     name: str | None
     hash: str | None
     field: str
@@ -52,7 +53,7 @@ def from_model_config(data: dict[str, Any]) -> list[Reference]:
         if isinstance(ref, dict) and isinstance(ref.get("name"), str):
             refs.append(
                 Reference(
-                    str(ref.get("role", "model")),
+                    str(ref.get("role", "other")),
                     ref["name"],
                     clean_hash(ref.get("hash")),
                     str(ref.get("field", "")),

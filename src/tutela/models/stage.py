@@ -27,6 +27,7 @@ from tutela.models.linking import (
     training_folders,
 )
 from tutela.models.locations import Entry, Folder, group, read_small_files, split
+from tutela.models.provenance_refs import iter_image_references
 from tutela.models.references import Reference, from_model, from_model_config
 from tutela.models.tables import ModelFolder, ModelHash, ModelLink, TrainingSet
 from tutela.models.training_sets import (
@@ -77,6 +78,10 @@ def run(store: Store, case_id: int) -> dict[str, Any]:
     _link_models(case, index, plan)
     _link_configs(case, index, plan)
     _link_training_sets(case, plan)
+    with store.session() as session:
+        for sha256, refs in iter_image_references(session, case_id):
+            for ref in refs:
+                _resolve_into(plan, index, "generated-with", ref, sha256)
     with store.transaction() as session:
         _write(session, case_id, plan)
     unresolved = sum(1 for link in plan.links if _unresolved(link))
