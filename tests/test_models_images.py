@@ -118,7 +118,7 @@ def test_links_by_every_hash_form(tmp_path: Path, store_url: str) -> None:
     ]
     with store.transaction() as session:
         for sha, data in zip(images, signals, strict=True):
-            session.add(Signal(item_sha256=sha, name="provenance", version="1", data=data))
+            session.merge(Signal(item_sha256=sha, name="provenance", version="1", data=data))
     summary = run_stage(store, case_id)
     # the "elsewhere" LoRA, and the LoRA's own base model (named, not on the drive)
     assert summary["unresolved_references"] == 2
