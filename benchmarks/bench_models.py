@@ -76,7 +76,7 @@ def sparse_torch_zip(path: Path, size: int) -> Path:
 
     Written by hand because ``zipfile`` can only write a member's bytes, not skip them.
     """
-    pickled, _ = tm._torch_pickle(tm.state_dict(tm.layout("sd1")))
+    pickled, _ = tm.torch_pickle(tm.state_dict(tm.layout("sd1")))
     big = size - len(pickled) - 4096
     members = [("archive/data.pkl", pickled, len(pickled)), ("archive/data/0", None, big)]
     members.append(("archive/version", b"3\n", 2))

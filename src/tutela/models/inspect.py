@@ -152,10 +152,9 @@ def _read_alpha(blob: Blob, ident: Identity, result: Inspection) -> None:
     if result.data_offset is None:
         return
     values: Counter[float] = Counter()
-    header = safetensors.SafetensorsHeader(result.data_offset - 8, [], {})
     with blob.open() as stream:
         for tensor in ident.alpha_tensors[:8]:
-            read = safetensors.read_values(stream, header, tensor)
+            read = safetensors.read_values(stream, result.data_offset, tensor)
             if read:
                 values[read[0]] += 1
     if values:

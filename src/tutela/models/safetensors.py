@@ -188,7 +188,7 @@ def _dedupe_truncation(problems: list[MediaError]) -> None:
 
 
 def read_values(
-    stream: BinaryIO, header: SafetensorsHeader, tensor: TensorInfo, max_elements: int = 16
+    stream: BinaryIO, data_offset: int, tensor: TensorInfo, max_elements: int = 16
 ) -> list[float] | None:
     """The values of a tiny tensor (a LoRA's ``alpha`` scalar): a few bytes, never more."""
     import numpy as np
@@ -200,7 +200,7 @@ def read_values(
         or tensor.end - tensor.start != (tensor.numel * width)
     ):
         return None
-    stream.seek(header.data_offset + tensor.start)
+    stream.seek(data_offset + tensor.start)
     raw = stream.read(tensor.end - tensor.start)
     if len(raw) != tensor.end - tensor.start:
         return None

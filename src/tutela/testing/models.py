@@ -194,7 +194,7 @@ def _torch_stand_ins() -> Iterator[types.SimpleNamespace]:
                 sys.modules[name] = module
 
 
-def _torch_pickle(obj: Any, protocol: int = 2) -> tuple[bytes, list[_Storage]]:
+def torch_pickle(obj: Any, protocol: int = 2) -> tuple[bytes, list[_Storage]]:
     """Pickle a nested dict holding ``("tensor", shape)`` markers like ``torch.save`` does."""
     storages: list[_Storage] = []
     with _torch_stand_ins() as torch:
@@ -234,7 +234,7 @@ def state_dict(shapes: Shapes) -> dict[str, Any]:
 
 def write_torch_zip(path: Path, obj: Any, archive: str = "archive") -> Path:
     """A checkpoint in ``torch.save``'s zip layout (``data.pkl`` first, storages stored)."""
-    data, storages = _torch_pickle(obj)
+    data, storages = torch_pickle(obj)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(f"{archive}/data.pkl", data)
@@ -249,7 +249,7 @@ def write_torch_zip(path: Path, obj: Any, archive: str = "archive") -> Path:
 def write_torch_legacy(path: Path, obj: Any) -> Path:
     """A checkpoint in ``torch.save``'s pre-1.6 layout: five pickles, then raw storages."""
     magic = 0x1950A86A20F9469CFC6C
-    data, storages = _torch_pickle(obj)
+    data, storages = torch_pickle(obj)
     parts = [
         pickle.dumps(magic, protocol=2),
         pickle.dumps(1001, protocol=2),
