@@ -129,3 +129,12 @@ def test_kohya_stored_hash_is_checked_against_tensor_data(tmp_path: Path) -> Non
         ]
         assert data["training"]["stored_hashes"]["sshs_legacy_hash"] == "0badc0de"
     assert json.dumps(data)  # JSON-ready
+
+
+def test_blake3_known_answers() -> None:
+    """BLAKE3 has no hashlib twin; check the streaming hasher against published digests."""
+    for data, expected in (
+        (b"", "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"),
+        (b"abc", "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"),
+    ):
+        assert full_hashes([data[:1], data[1:]], None).blake3 == expected
