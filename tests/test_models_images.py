@@ -79,7 +79,7 @@ def test_image_references_read_the_model_ref_contract() -> None:
 
 
 def _store_with_images(tmp_path: Path, url: str) -> tuple[Store, int, list[str]]:
-    for i in range(4):
+    for i in range(5):
         (tmp_path / "out" / f"{i}.png").parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "out" / f"{i}.png").write_bytes(encode(landscape(100 + i, 64, 48), "PNG"))
     store = open_store(url)
@@ -115,6 +115,7 @@ def test_links_by_every_hash_form(tmp_path: Path, store_url: str) -> None:
             tool="InvokeAI",
         ),
         _signal([_ref("lora", "lora.safetensors", None)], tool="ComfyUI"),
+        _signal([_ref("checkpoint", "base.safetensors", "ffffffffff")]),
     ]
     with store.transaction() as session:
         for sha, data in zip(images, signals, strict=True):
@@ -135,7 +136,7 @@ def test_links_by_every_hash_form(tmp_path: Path, store_url: str) -> None:
         for name, m in models.items()
     }
     assert methods == {
-        "base.safetensors": ["autov1", "autov2", "sha256"],
+        "base.safetensors": ["autov1", "autov2", "file-name", "sha256"],
         "lora.safetensors": ["autov3[:12]", "file-name"],
         "style.safetensors": ["sha256[:12]"],
     }

@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from tutela.models.references import Reference
 from tutela.models.training_sets import cosine
 
 PREFIX_LENGTHS = (10, 12)
@@ -80,12 +79,6 @@ class ModelIndex:
                 self._by_name[_stem(name)].add(model.sha256)
             if model.output_name:
                 self._by_output[model.output_name.lower()].add(model.sha256)
-
-    def resolve(self, ref: Reference) -> list[Resolution]:
-        found = self.by_hash(ref.hash) if ref.hash else []
-        if found or not ref.name:
-            return found
-        return self.by_name(ref.name)
 
     def by_hash(self, value: str) -> list[Resolution]:
         hits = self._by_hash.get(value, set())

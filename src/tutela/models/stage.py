@@ -251,20 +251,28 @@ def _link(
 def _resolve_into(
     plan: Plan, index: ModelIndex, relation: str, ref: Reference, source: str | None
 ) -> None:
-    """Link ``ref`` to every model it resolves to, a diffusers folder, or leave it unresolved."""
-    resolved = [r for r in index.resolve(ref) if r.model_sha256 != source]
-    for resolution in resolved:
+    """Link ``ref`` by hash, else by name (a diffusers folder too), else leave it unresolved."""
+    by_hash = [r for r in index.by_hash(ref.hash) if r.model_sha256 != source] if ref.hash else []
+    for resolution in by_hash:
         _link(plan, relation, ref, source, resolution)
-    if resolved:
+    if by_hash or not ref.name:
+        if not by_hash:
+            _link(plan, relation, ref, source)
         return
-    if ref.name:
-        wanted = ref.name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower()
-        for position, folder in enumerate(plan.folders):
-            if split(folder["path"])[1].lower() == wanted:
-                _link(
-                    plan, relation, ref, source, folder=position, evidence={"method": "folder-name"}
-                )
-                return
+    by_name = [r for r in index.by_name(ref.name) if r.model_sha256 != source]
+    for resolution in by_name:
+        evidence = {"method": resolution.method}
+        if ref.hash:  # the name matches but the hash the reference gives does not
+            evidence["note"] = f"named {ref.hash}, which is not this file's hash"
+            resolution = Resolution(resolution.model_sha256, resolution.method, 0.3)
+        _link(plan, relation, ref, source, resolution, evidence=evidence)
+    if by_name:
+        return
+    wanted = ref.name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower()
+    for position, folder in enumerate(plan.folders):
+        if split(folder["path"])[1].lower() == wanted:
+            _link(plan, relation, ref, source, folder=position, evidence={"method": "folder-name"})
+            return
     _link(plan, relation, ref, source)
 
 
