@@ -145,7 +145,7 @@ def _print_training_sets(records: list[dict[str, Any]]) -> None:
 
 
 def _print_missing(records: list[dict[str, Any]]) -> None:
-    table = Table("role", "name", "hash", "named by")
+    table = Table("role", "name", "hash", "listed in", "named by")
     for r in records:
         by = "\n".join(shown((n["paths"] or [n["sha256"]])[0], 50) for n in r["named_by"][:5])
         more = len(r["named_by"]) - 5
@@ -153,6 +153,7 @@ def _print_missing(records: list[dict[str, Any]]) -> None:
             r["role"],
             shown(r["name"] or ""),
             r["hash"] or "",
+            "\n".join(f"[bold]{shown(b['bank'])}[/]" for b in r["banks"]),
             by + (f"\n… and {more} more" if more > 0 else ""),
         )
     out.print(table)

@@ -223,7 +223,11 @@ def list_training_sets(session: Session, case: str | None = None) -> Iterator[di
 
 
 def list_missing(session: Session, case: str | None = None) -> Iterator[dict[str, Any]]:
-    """References that resolved to nothing in the case or the banks, grouped by what they name."""
+    """Models that are named but not on the drive, grouped by what names them.
+
+    ``banks`` lists the bank entries such a reference matched (a model not on the drive
+    but on a hotline's list); it is empty for a reference found nowhere.
+    """
     cid = find_case(session, case) if case else None
     case_names = dict(session.execute(select(Case.id, Case.name)).all())
     unresolved = _links(
@@ -232,7 +236,6 @@ def list_missing(session: Session, case: str | None = None) -> Iterator[dict[str
         ModelLink.model_sha256.is_(None),
         ModelLink.training_set_id.is_(None),
         ModelLink.model_folder_id.is_(None),
-        ModelLink.bank.is_(None),
     )
     grouped: dict[tuple[str, str | None, str | None], list[ModelLink]] = defaultdict(list)
     for link in unresolved:
@@ -241,11 +244,16 @@ def list_missing(session: Session, case: str | None = None) -> Iterator[dict[str
     for (role, name, value), links in sorted(
         grouped.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
     ):
+        banks = {(link.bank, link.bank_entry_id) for link in links if link.bank}
+        sources = {link.source_sha256: link for link in links}
         yield {
             "role": role,
             "name": name,
             "hash": value,
-            "named_by": [_link_json(session, link, case_names, side="source") for link in links],
+            "banks": [{"bank": b, "entry_id": e} for b, e in sorted(banks)],
+            "named_by": [
+                _link_json(session, link, case_names, side="source") for link in sources.values()
+            ],
         }
 
 

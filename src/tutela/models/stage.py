@@ -98,6 +98,7 @@ def run(store: Store, case_id: int) -> dict[str, Any]:
 
 
 def _unresolved(link: dict[str, Any]) -> bool:
+    """Named but found nowhere: not in the case, not in a bank."""
     targets = ("model_sha256", "set_position", "folder_position", "bank")
     return all(link[key] is None for key in targets)
 
