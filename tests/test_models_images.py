@@ -91,7 +91,10 @@ def _store_with_images(tmp_path: Path, url: str) -> tuple[Store, int, list[str]]
     return store, case_id, images
 
 
-def test_links_by_every_hash_form(tmp_path: Path, store_url: str) -> None:
+def test_links_by_every_hash_form(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tutela.models.stage.IMAGE_BATCH", 2)  # exercise batched writes
     hashes = _models(tmp_path / "models")
     store, case_id, images = _store_with_images(tmp_path, store_url)
     signals = [

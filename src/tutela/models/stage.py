@@ -9,7 +9,7 @@ transaction, so an interrupted run leaves the previous result intact.
 from __future__ import annotations
 
 import posixpath
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +64,11 @@ class Plan:
     links: list[dict[str, Any]] = field(default_factory=list)
 
 
+IMAGE_BATCH = 5000
+"""Image links are resolved and written in batches, so a case of millions of generated
+images never holds all its links in memory."""
+
+
 def run(store: Store, case_id: int) -> dict[str, Any]:
     with store.session() as session:
         case = _read_case(session, case_id)
@@ -78,13 +83,19 @@ def run(store: Store, case_id: int) -> dict[str, Any]:
     _link_models(case, index, plan)
     _link_configs(case, index, plan)
     _link_training_sets(case, plan)
-    with store.session() as session:
-        for sha256, refs in iter_image_references(session, case_id):
+    counts = Counter(_unresolved(link) for link in plan.links)
+    with store.transaction() as session, store.session() as reader:
+        ids = _write(session, case_id, plan)
+        images = Plan(folders=plan.folders)
+        for sha256, refs in iter_image_references(reader, case_id):
             for ref in refs:
-                _resolve_into(plan, index, "generated-with", ref, sha256)
-    with store.transaction() as session:
-        _write(session, case_id, plan)
-    unresolved = sum(1 for link in plan.links if _unresolved(link))
+                _resolve_into(images, index, "generated-with", ref, sha256)
+            if len(images.links) >= IMAGE_BATCH:
+                counts.update(_unresolved(link) for link in images.links)
+                _insert_links(session, case_id, images.links, ids)
+                images.links = []
+        counts.update(_unresolved(link) for link in images.links)
+        _insert_links(session, case_id, images.links, ids)
     return {
         "models": len(case.models),
         "dangerous_pickles": sum(
@@ -92,8 +103,8 @@ def run(store: Store, case_id: int) -> dict[str, Any]:
         ),
         "training_sets": len(plan.sets),
         "diffusers_folders": len(plan.folders),
-        "links": len(plan.links) - unresolved,
-        "unresolved_references": unresolved,
+        "links": counts[False],
+        "unresolved_references": counts[True],
     }
 
 
@@ -229,22 +240,22 @@ def _link(
     folder: int | None = None,
     bank: tuple[str, int] | None = None,
     evidence: dict[str, Any] | None = None,
+    score: float | None = None,
 ) -> None:
+    """Record one link; training sets and folders by position until their ids exist."""
     plan.links.append(
         {
             "relation": relation,
             "role": ref.role,
             "source_sha256": source,
             "model_sha256": resolution.model_sha256 if resolution else None,
-            "model_folder_id": None,
-            "training_set_id": None,
             "folder_position": folder,
             "set_position": training_set,
             "bank": bank[0] if bank else None,
             "bank_entry_id": bank[1] if bank else None,
             "reference": ref.to_json(),
             "evidence": evidence or ({"method": resolution.method} if resolution else {}),
-            "score": resolution.score if resolution else None,
+            "score": resolution.score if resolution else score,
         }
     )
 
@@ -336,22 +347,14 @@ def _link_training_sets(case: CaseModels, plan: Plan) -> None:
             ref = Reference(
                 "training-set", candidate.folder.name, None, "ss_dataset_dirs", "kohya-metadata"
             )
-            plan.links.append(
-                {
-                    "relation": "trained-on",
-                    "role": "training-set",
-                    "source_sha256": model.sha256,
-                    "model_sha256": None,
-                    "model_folder_id": None,
-                    "training_set_id": None,
-                    "folder_position": None,
-                    "set_position": position,
-                    "bank": None,
-                    "bank_entry_id": None,
-                    "reference": ref.to_json(),
-                    "evidence": {"method": method, **evidence},
-                    "score": score,
-                }
+            _link(
+                plan,
+                "trained-on",
+                ref,
+                model.sha256,
+                training_set=position,
+                evidence={"method": method, **evidence},
+                score=score,
             )
 
 
@@ -367,7 +370,7 @@ def _keep_by_path(session: Session, table: Any, case_id: int, paths: list[str]) 
     return {path: row for path, row in rows.items() if path in paths}
 
 
-def _write(session: Session, case_id: int, plan: Plan) -> None:
+def _write(session: Session, case_id: int, plan: Plan) -> _Ids:
     if plan.hashes:
         session.execute(delete(ModelHash).where(ModelHash.item_sha256.in_(list(plan.hashes))))
         rows = [
@@ -407,14 +410,28 @@ def _write(session: Session, case_id: int, plan: Plan) -> None:
         session.add(row)
         folder_rows.append(row)
     session.flush()
-    links = []
-    for link in plan.links:
-        values = dict(link, case_id=case_id)
+    ids = _Ids([r.id for r in set_rows], [r.id for r in folder_rows])
+    _insert_links(session, case_id, plan.links, ids)
+    return ids
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Database ids of the training sets and folders, by their position in the plan."""
+
+    sets: list[int]
+    folders: list[int]
+
+
+def _insert_links(session: Session, case_id: int, links: list[dict[str, Any]], ids: _Ids) -> None:
+    rows = []
+    for link in links:
+        values = dict(link, case_id=case_id, training_set_id=None, model_folder_id=None)
         set_position, folder_position = values.pop("set_position"), values.pop("folder_position")
         if set_position is not None:
-            values["training_set_id"] = set_rows[set_position].id
+            values["training_set_id"] = ids.sets[set_position]
         if folder_position is not None:
-            values["model_folder_id"] = folder_rows[folder_position].id
-        links.append(values)
-    if links:
-        session.execute(insert(ModelLink), links)
+            values["model_folder_id"] = ids.folders[folder_position]
+        rows.append(values)
+    if rows:
+        session.execute(insert(ModelLink), rows)
