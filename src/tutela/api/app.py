@@ -10,7 +10,12 @@ from fastapi import FastAPI
 from tutela import __version__
 from tutela.store import Store, open_store
 
-ROUTER_MODULES: tuple[str, ...] = ("tutela.api.health",)
+ROUTER_MODULES: tuple[str, ...] = (
+    "tutela.api.health",
+    "tutela.api.matching",
+    "tutela.api.banks",
+    "tutela.prompts.http",
+)
 
 DESCRIPTION = """
 tutela's HTTP API: hash uploads, match hashes against banks, curate banks, screen prompts.

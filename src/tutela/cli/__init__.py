@@ -15,6 +15,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.scan",
     "tutela.cli.items",
     "tutela.cli.serve",
+    "tutela.cli.prompt",
+    "tutela.cli.bank",
+    "tutela.cli.match",
+    "tutela.cli.token",
+    "tutela.cli.inspect",
     "tutela.cli.models",
 )
 

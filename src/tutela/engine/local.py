@@ -32,9 +32,8 @@ class PipelineSpec:
     extra: dict[str, str] = field(default_factory=dict)
 
     def build(self) -> Pipeline:
-        analyzers = select_analyzers(
-            set(self.skip_signals), set(self.only_signals) if self.only_signals else None
-        )
+        only = set(self.only_signals) if self.only_signals is not None else None
+        analyzers = select_analyzers(set(self.skip_signals), only)
         known = None
         if self.db_url:
             from tutela.store.db import open_store

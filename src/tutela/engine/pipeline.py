@@ -12,6 +12,8 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from tutela.engine.context import MediaContext
 from tutela.engine.records import ErrorRecord, FileResult, ItemRecord, SignalRecord
 from tutela.errors import (
@@ -30,6 +32,10 @@ from tutela.media.sniff import SNIFF_BYTES, Sniffed, extension_mismatch, sniff
 from tutela.signals.hashes import crypto_hashes
 from tutela.signals.pdq import pdq_from_pixels
 from tutela.signals.registry import Analyzer, StreamTap
+
+PDQ_PIXELS = "pdq_pixels"
+"""``MediaContext`` cache key of the H×W×3 pixels PDQ was computed from (≤ 512 px,
+possibly grey broadcast to three channels); analysers reuse them instead of decoding."""
 
 KnownLookup = Callable[[str], "set[tuple[str, str]] | None"]
 """sha256 → the (signal name, version) pairs already stored, or None if the item is new."""
@@ -146,14 +152,15 @@ class Pipeline:
         )
         results = [FileResult(where, fingerprint, hashes.sha256, item, errors)]
 
+        pdq_input = None
         if stored is None and sniffed.kind == "image":
-            self._hash_image(blob, sniffed, where, item)
+            pdq_input = self._hash_image(blob, sniffed, where, item)
         elif stored is None and sniffed.kind == "other":
             item.error_kind = UnsupportedFormat.kind
             item.error_message = "not a media format tutela recognises"
 
         if todo and item.error_kind is None:
-            self._run_analyzers(todo, blob, sniffed, where, item, errors, taps)
+            self._run_analyzers(todo, blob, sniffed, where, item, errors, taps, pdq_input)
         if stored is not None and not item.signals:
             results[0].item = None  # nothing new to store: only the location is recorded
 
@@ -161,14 +168,19 @@ class Pipeline:
             results.extend(self._walk_archive(blob, sniffed, where, depth, budget, item, errors))
         return results
 
-    def _hash_image(self, blob: Blob, sniffed: Sniffed, where: str, item: ItemRecord) -> None:
+    def _hash_image(
+        self, blob: Blob, sniffed: Sniffed, where: str, item: ItemRecord
+    ) -> np.ndarray | None:
+        """Hash PDQ into ``item``; returns the pixels hashed, for analysers to reuse."""
         try:
             pixels, info = pdq_pixels(blob, sniffed.format, where, self.limits, self.pdq_max_side)
             item.width, item.height = info.width, info.height
             pdq = pdq_from_pixels(pixels)
             item.pdq, item.pdq_quality = pdq.hex, pdq.quality
+            return pixels
         except MediaError as exc:
             item.error_kind, item.error_message = exc.kind, exc.message
+            return None
 
     def _run_analyzers(
         self,
@@ -179,10 +191,13 @@ class Pipeline:
         item: ItemRecord,
         errors: list[ErrorRecord],
         taps: dict[str, StreamTap],
+        pdq_input: np.ndarray | None = None,
     ) -> None:
         ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256)
         for name, tap in taps.items():
             ctx.remember(("tap", name), tap)
+        if pdq_input is not None:
+            ctx.remember(PDQ_PIXELS, pdq_input)
         for analyzer in todo:
             try:
                 data = analyzer.run(ctx)

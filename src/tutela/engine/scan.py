@@ -27,7 +27,11 @@ BATCH_RESULTS = 256
 BATCH_SECONDS = 2.0
 
 
-STAGE_MODULES: tuple[str, ...] = ("tutela.models.stage",)
+STAGE_MODULES: tuple[str, ...] = (
+    "tutela.provenance.stage",
+    "tutela.banks.stage",
+    "tutela.models.stage",
+)
 """Case-level stages run after files are stored (matching, clustering, assessment).
 
 Each module exposes ``STAGES: list[Stage]``; a stage reads what earlier stages stored,

@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
 
-ANALYZER_MODULES: tuple[str, ...] = ("tutela.models.analyzer",)
+ANALYZER_MODULES: tuple[str, ...] = (
+    "tutela.banks.analyzers",
+    "tutela.provenance.analyzer",
+    "tutela.models.analyzer",
+)
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 
 

@@ -9,7 +9,14 @@ import importlib
 
 from tutela.store.models import Base
 
-MODEL_MODULES: tuple[str, ...] = ("tutela.store.models", "tutela.models.tables")
+MODEL_MODULES: tuple[str, ...] = (
+    "tutela.store.models",
+    "tutela.prompts.models",
+    "tutela.banks.models",
+    "tutela.auth.models",
+    "tutela.provenance.tables",
+    "tutela.models.tables",
+)
 
 
 def load_all() -> type[Base]:
