@@ -85,9 +85,10 @@ def test_prompt_text_is_not_interpreted_as_markup(tmp_path: Path) -> None:
 def test_scan_stores_status_and_items_filters_and_sorts(store_url: str, tmp_path: Path) -> None:
     root = folder(tmp_path)
     store = open_store(store_url)
-    scan(store, [str(root)], "c1", workers=1)
+    summary = scan(store, [str(root)], "c1", workers=1)
+    # The provenance stage ran during the scan; broken.png is an item with an error, no signals.
+    assert summary.stages["provenance"]["synced"] == 4
     with store.transaction() as session:
-        assert sync_status(session) == 4  # broken.png is an item with an error, no signals
         assert sync_status(session) == 0  # idempotent
         counts = status_counts(session, "c1")
     assert counts == {"declared-ai": 1, "camera-evidence": 1, "no-evidence": 1, "likely-ai": 1}
@@ -137,13 +138,14 @@ def test_post_scan_stage_fills_the_status_table(tmp_path: Path) -> None:
     from tutela.store.queries import case_id
 
     store = open_store(f"sqlite:///{tmp_path / 't.db'}")
-    scan(store, [str(folder(tmp_path))], "c2", workers=1)
+    scanned = scan(store, [str(folder(tmp_path))], "c2", workers=1)
+    summary = scanned.stages["provenance"]
+    assert summary["synced"] == 4 and summary["synthetic_status"]["declared-ai"] == 1
     (stage,) = [s for s in stages() if s.name == "provenance"]
     with store.session() as session:
         cid = case_id(session, "c2")
-    summary = stage.run(store, cid)
-    assert summary["synced"] == 4 and summary["synthetic_status"]["declared-ai"] == 1
-    assert stage.run(store, cid)["synced"] == 0
+    again = stage.run(store, cid)
+    assert again["synced"] == 0 and again["synthetic_status"]["declared-ai"] == 1
 
 
 def test_hash_command_computes_no_signals(tmp_path: Path) -> None:

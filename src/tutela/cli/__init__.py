@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.token",
     "tutela.cli.inspect",
     "tutela.cli.models",
+    "tutela.cli.signals",
+    "tutela.cli.triage",
 )
 
 app = typer.Typer(

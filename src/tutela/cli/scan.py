@@ -25,6 +25,10 @@ SkipOption = Annotated[
     list[str] | None,
     typer.Option("--skip-signal", help="Do not compute this signal (repeatable)."),
 ]
+SignalOption = Annotated[
+    list[str] | None,
+    typer.Option("--signal", help="Also compute this optional signal, e.g. nudenet (repeatable)."),
+]
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
 ]
@@ -55,6 +59,7 @@ def scan_command(
     case: CaseOption = None,
     workers: WorkersOption = None,
     skip_signal: SkipOption = None,
+    signal: SignalOption = None,
     pdq_full_resolution: ExactOption = False,
     json_output: JsonOption = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
@@ -72,16 +77,21 @@ def scan_command(
     case_name = case or Path(targets[0]).resolve().name or "default"
     with errors_exit():
         store = open_store(db)
-        spec = PipelineSpec(
-            skip_signals=frozenset(skip_signal or ()),
-            pdq_max_side=None if pdq_full_resolution else 512,
-        )
         try:
-            from tutela.signals.registry import select_analyzers
+            from tutela.signals.selection import signal_selection
 
-            select_analyzers(set(spec.skip_signals))
+            skipped, only = signal_selection(skip_signal or (), signal or ())
         except ValueError as exc:
             raise fail(str(exc)) from exc
+        if "nudenet" in (signal or ()):
+            from tutela.signals.content.nudenet_plugin import require
+
+            console.print(f"[yellow]note:[/] {require()}")
+        spec = PipelineSpec(
+            skip_signals=skipped,
+            only_signals=only,
+            pdq_max_side=None if pdq_full_resolution else 512,
+        )
         try:
             with RichProgress(f"scanning {case_name}", enabled=progress) as bar:
                 summary = scan(store, targets, case_name, spec, workers, bar)

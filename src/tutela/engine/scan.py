@@ -31,6 +31,8 @@ STAGE_MODULES: tuple[str, ...] = (
     "tutela.provenance.stage",
     "tutela.banks.stage",
     "tutela.models.stage",
+    "tutela.cluster.stage",
+    "tutela.assess.stage",
 )
 """Case-level stages run after files are stored (matching, clustering, assessment).
 

@@ -20,6 +20,9 @@ ANALYZER_MODULES: tuple[str, ...] = (
     "tutela.banks.analyzers",
     "tutela.provenance.analyzer",
     "tutela.models.analyzer",
+    "tutela.signals.content.nudity",
+    "tutela.signals.content.faces",
+    "tutela.signals.content.nudenet_plugin",
 )
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
 

@@ -16,6 +16,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "tutela.auth.models",
     "tutela.provenance.tables",
     "tutela.models.tables",
+    "tutela.cluster.models",
+    "tutela.assess.models",
 )
 
 
