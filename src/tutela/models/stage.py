@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tutela.engine.scan import Stage
 from tutela.models.analyzer import CONFIG_SIGNAL, MODEL_SIGNAL
+from tutela.models.bank_refs import BankHit, bank_hits
 from tutela.models.linking import (
     ModelFacts,
     ModelIndex,
@@ -80,16 +81,17 @@ def run(store: Store, case_id: int) -> dict[str, Any]:
         add_captions(candidate, texts)
     plan.folders = _diffusers_folders(folders, case)
     index = ModelIndex(case.models, plan.hashes)
-    _link_models(case, index, plan)
-    _link_configs(case, index, plan)
-    _link_training_sets(case, plan)
-    counts = Counter(_unresolved(link) for link in plan.links)
     with store.transaction() as session, store.session() as reader:
+        banks = _bank_lookup(reader)
+        _link_models(case, index, banks, plan)
+        _link_configs(case, index, banks, plan)
+        _link_training_sets(case, plan)
+        counts = Counter(_unresolved(link) for link in plan.links)
         ids = _write(session, case_id, plan)
         images = Plan(folders=plan.folders)
         for sha256, refs in iter_image_references(reader, case_id):
             for ref in refs:
-                _resolve_into(images, index, "generated-with", ref, sha256)
+                _resolve_into(images, index, banks, "generated-with", ref, sha256)
             if len(images.links) >= IMAGE_BATCH:
                 counts.update(_unresolved(link) for link in images.links)
                 _insert_links(session, case_id, images.links, ids)
@@ -229,6 +231,20 @@ def _diffusers_folders(folders: dict[str, Folder], case: CaseModels) -> list[dic
 
 # -- links -------------------------------------------------------------------------------
 
+BankLookup = Callable[[str], list[BankHit]]
+
+
+def _bank_lookup(session: Session) -> BankLookup:
+    """Bank entries by hash, remembered per run (the same LoRA is named by many images)."""
+    found: dict[str, list[BankHit]] = {}
+
+    def lookup(value: str) -> list[BankHit]:
+        if value not in found:
+            found[value] = bank_hits(session, value)
+        return found[value]
+
+    return lookup
+
 
 def _link(
     plan: Plan,
@@ -261,14 +277,24 @@ def _link(
 
 
 def _resolve_into(
-    plan: Plan, index: ModelIndex, relation: str, ref: Reference, source: str | None
+    plan: Plan,
+    index: ModelIndex,
+    banks: BankLookup,
+    relation: str,
+    ref: Reference,
+    source: str | None,
 ) -> None:
-    """Link ``ref`` by hash, else by name (a diffusers folder too), else leave it unresolved."""
+    """Link ``ref`` by hash (case, then banks), else by name (a diffusers folder too), else
+    leave it unresolved."""
     by_hash = [r for r in index.by_hash(ref.hash) if r.model_sha256 != source] if ref.hash else []
     for resolution in by_hash:
         _link(plan, relation, ref, source, resolution)
-    if by_hash or not ref.name:
-        if not by_hash:
+    hits = banks(ref.hash) if ref.hash and not by_hash else []
+    for hit in hits:
+        evidence = {"method": f"bank:{hit.signal_type}", "listed_value": hit.value}
+        _link(plan, relation, ref, source, bank=(hit.bank, hit.entry_id), evidence=evidence)
+    if by_hash or hits or not ref.name:
+        if not (by_hash or hits):
             _link(plan, relation, ref, source)
         return
     by_name = [r for r in index.by_name(ref.name) if r.model_sha256 != source]
@@ -288,13 +314,13 @@ def _resolve_into(
     _link(plan, relation, ref, source)
 
 
-def _link_models(case: CaseModels, index: ModelIndex, plan: Plan) -> None:
+def _link_models(case: CaseModels, index: ModelIndex, banks: BankLookup, plan: Plan) -> None:
     for model in case.models:
         for ref in from_model(model.data):
-            _resolve_into(plan, index, "base-model", ref, model.sha256)
+            _resolve_into(plan, index, banks, "base-model", ref, model.sha256)
 
 
-def _link_configs(case: CaseModels, index: ModelIndex, plan: Plan) -> None:
+def _link_configs(case: CaseModels, index: ModelIndex, banks: BankLookup, plan: Plan) -> None:
     names = {c.folder.name.lower(): position for position, c in enumerate(plan.sets)}
     for config in case.configs:
         data = config.data
@@ -302,7 +328,7 @@ def _link_configs(case: CaseModels, index: ModelIndex, plan: Plan) -> None:
             "named-in-workflow" if data.get("format") in WORKFLOW_FORMATS else "named-in-config"
         )
         for ref in from_model_config(data):
-            _resolve_into(plan, index, relation, ref, config.sha256)
+            _resolve_into(plan, index, banks, relation, ref, config.sha256)
         output = data.get("output_name")
         outputs: list[Resolution] = []
         if isinstance(output, str) and output:
