@@ -2,7 +2,7 @@
 
 The first tests feed the stage the provenance signal's documented JSON (its
 ``ModelRef`` contract); the last one runs the real provenance analyser on PNGs
-carrying A1111 and ComfyUI metadata (skipped only where tutela.provenance is absent).
+carrying A1111 and ComfyUI metadata, then ``tutela inspect --db``.
 """
 
 from __future__ import annotations
@@ -155,7 +155,6 @@ def test_links_by_every_hash_form(
 
 @pytest.mark.parametrize("generator", ["a1111", "comfyui"])
 def test_real_generator_metadata_links(tmp_path: Path, generator: str) -> None:
-    pytest.importorskip("tutela.provenance", reason="needs the provenance feature")
     hashes = _models(tmp_path / "models")
     info = PngInfo()
     if generator == "a1111":
@@ -198,3 +197,21 @@ def test_real_generator_metadata_links(tmp_path: Path, generator: str) -> None:
     if generator == "a1111":
         expected.add("style.safetensors")
     assert linked == expected
+    # tutela inspect shows the same links for the file
+    from typer.testing import CliRunner
+
+    from tutela.cli import app
+
+    db = f"{tmp_path / 't.db'}"
+    done = CliRunner().invoke(
+        app, ["inspect", str(image), "--db", db, "--case", "c", "--no-watermark", "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    shown = json.loads(done.stdout.splitlines()[0])["model_links"]
+    assert {Path(link["paths"][0]).name for link in shown} == expected
+    human = (
+        CliRunner(env={"COLUMNS": "200"})
+        .invoke(app, ["inspect", str(image), "--db", db, "--no-watermark"])
+        .stdout
+    )
+    assert "model links" in human and "generated-with" in human

@@ -207,3 +207,28 @@ def inventory_command(
             "\n".join(notes),
         )
     out.print(table)
+
+
+def links_table(links: list[dict[str, Any]]) -> Table:
+    """An item's model links (for ``tutela inspect``): relation, the other side, evidence."""
+    table = Table("relation", "role", "linked to", "named as", "method", title="model links")
+    for link in links:
+        other = link.get("paths") or []
+        if link.get("training_set"):
+            target = link["training_set"]["path"]
+        elif other:
+            target = other[0]
+        elif link.get("bank"):
+            target = f"bank {link['bank']} entry {link['bank_entry_id']}"
+        else:
+            target = "(not found)"
+        reference = link.get("reference") or {}
+        named = " ".join(str(reference.get(k)) for k in ("name", "hash") if reference.get(k))
+        table.add_row(
+            link["relation"],
+            link["role"],
+            shown(target, 60),
+            shown(named, 40),
+            link.get("method") or "",
+        )
+    return table
