@@ -12,7 +12,7 @@ from typing import Any
 
 from tutela.banks.analyzers import extra_pdq
 from tutela.banks.matcher import Query, query_from_item
-from tutela.banks.signal_types import ItemFacts, normalize
+from tutela.banks.signal_types import ItemFacts, item_signal_names, normalize
 from tutela.engine.pipeline import Pipeline
 from tutela.engine.records import FileResult
 from tutela.media.archives import Budget
@@ -27,7 +27,8 @@ from tutela.video.vpdq import signature_of
 def match_pipeline(limits: Limits = DEFAULT_LIMITS) -> Pipeline:
     from tutela.engine.local import PipelineSpec
 
-    return PipelineSpec(limits=limits, only_signals=frozenset({"pdq_variants", "vpdq"})).build()
+    signals = frozenset({"pdq_variants", "vpdq"}) | item_signal_names()
+    return PipelineSpec(limits=limits, only_signals=signals).build()
 
 
 def query_from_values(signals: list[tuple[str, str]], label: str | None = None) -> Query:
@@ -73,6 +74,7 @@ def query_from_result(
         pdq=item.pdq,
         pdq_quality=item.pdq_quality,
         extra=extra,
+        signals={s.name: s.data for s in item.signals if s.name in item_signal_names()},
     )
     query = query_from_item(facts, result.path)
     for signal in item.signals:  # videos and animations: matched by tutela.video

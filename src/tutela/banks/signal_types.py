@@ -18,7 +18,10 @@ from typing import Any, Literal
 
 from tutela.errors import TutelaError
 
-SIGNAL_TYPE_MODULES: tuple[str, ...] = ("tutela.video.signal_types",)
+SIGNAL_TYPE_MODULES: tuple[str, ...] = (
+    "tutela.video.signal_types",
+    "tutela.models.signal_types",
+)
 """Modules exposing ``SIGNAL_TYPES: list[SignalType]`` beyond the built-in ones."""
 
 Compare = Literal["exact", "hamming", "none"]
@@ -43,6 +46,9 @@ class ItemFacts:
     extra: dict[str, list[str]] = field(default_factory=dict)
     """Further PDQ hashes of parts of the item by how they were made (``top-80``,
     ``unletterboxed``, ...); see :mod:`tutela.banks.analyzers`."""
+    signals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Stored signal data by name, for the signal types that declare ``item_signal``
+    (e.g. the model hashes in the ``model`` signal)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class SignalType:
     normalize: Callable[[str], str]
     """Return the canonical string form, or raise ``ValueError`` saying what is wrong."""
     item_values: Callable[[ItemFacts], list[str]] | None = None
+    item_signal: str | None = None
+    """The stored signal ``item_values`` reads from ``ItemFacts.signals``, if any."""
     aliases: tuple[str, ...] = ()
     """Names other tools use for this type (VICS ``HashName``, CSV headers, NCMEC)."""
     bits: int = 0
@@ -189,6 +197,11 @@ def _aliases() -> dict[str, str]:
         for alias in st.aliases:
             out[alias.lower()] = st.name
     return out
+
+
+def item_signal_names() -> frozenset[str]:
+    """The stored signals that registered signal types read item values from."""
+    return frozenset(st.item_signal for st in registry().values() if st.item_signal)
 
 
 def resolve(name: str) -> SignalType:

@@ -18,7 +18,7 @@ from tutela.banks.analyzers import extra_pdq
 from tutela.banks.matcher import Matcher, MatchResult, index_dir_from_env, query_from_item
 from tutela.banks.models import Bank, CaseItemCheck, Entry, Match
 from tutela.banks.service import current_revision, log_event
-from tutela.banks.signal_types import ItemFacts
+from tutela.banks.signal_types import ItemFacts, item_signal_names
 from tutela.engine.scan import Stage
 from tutela.store.db import Store
 from tutela.store.models import Item, Location, Signal, utcnow
@@ -36,6 +36,15 @@ def item_facts(session: Any, items: list[Item]) -> list[ItemFacts]:
         )
     ):
         extra[sha] = extra_pdq(data)
+    signals: dict[str, dict[str, dict[str, Any]]] = {}
+    names = item_signal_names()
+    if names:
+        for sha, name, data in session.execute(
+            select(Signal.item_sha256, Signal.name, Signal.data).where(
+                Signal.name.in_(names), Signal.item_sha256.in_([i.sha256 for i in items])
+            )
+        ):
+            signals.setdefault(sha, {})[name] = data
     return [
         ItemFacts(
             sha256=i.sha256,
@@ -45,6 +54,7 @@ def item_facts(session: Any, items: list[Item]) -> list[ItemFacts]:
             pdq=i.pdq,
             pdq_quality=i.pdq_quality,
             extra=extra.get(i.sha256, {}),
+            signals=signals.get(i.sha256, {}),
         )
         for i in items
     ]

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tutela.cli.token",
     "tutela.cli.inspect",
     "tutela.cli.video",
+    "tutela.cli.models",
     "tutela.cli.signals",
     "tutela.cli.triage",
 )

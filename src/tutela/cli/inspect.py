@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from tutela.cli.common import JsonOption, RichProgress, console, emit_json, errors_exit, fail, out
+from tutela.cli.common import (
+    CaseOption,
+    JsonOption,
+    RichProgress,
+    console,
+    emit_json,
+    errors_exit,
+    fail,
+    out,
+)
 
 if TYPE_CHECKING:
     from tutela.provenance.model import ProvenanceResult
@@ -58,6 +68,11 @@ def inspect_command(
         list[Path] | None,
         typer.Option("--trust-anchor", help="Extra PEM trust anchors for C2PA, this run only."),
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Also show the model links a scan stored for each file."),
+    ] = None,
+    case: CaseOption = None,
 ) -> None:
     """Show the evidence each file carries about AI generation, with a synthetic status.
 
@@ -80,6 +95,7 @@ def inspect_command(
             extra = "\n".join(p.read_text() for p in trust_anchor)
             trust["trust_anchors"] = trust.get("trust_anchors", "") + "\n" + extra
     options = InspectOptions(c2pa=c2pa, watermark=watermark, detectors=detectors, trust=trust)
+    links = _links_lookup(db, case) if db or case else None
     targets = list(_files(files))
     with RichProgress("inspecting", enabled=len(targets) > 20) as bar:
         bar.start(len(targets))
@@ -89,7 +105,7 @@ def inspect_command(
             except MediaError as exc:
                 _emit_error(path, exc.kind, exc.message, json_output)
             else:
-                _emit(path, result, json_output)
+                _emit(path, result, json_output, links(path) if links else None)
             bar.advance(1)
 
 
@@ -100,11 +116,46 @@ def _emit_error(path: Path, kind: str, message: str, json_output: bool) -> None:
         out.print(f"[bold]{escape(str(path))}[/]: [red]{kind}[/] {escape(message)}")
 
 
-def _emit(path: Path, result: ProvenanceResult, json_output: bool) -> None:
+def _links_lookup(db: str | None, case: str | None) -> Any:
+    """The model links stored for a file's content (``tutela models`` explains them)."""
+    from tutela.media.blob import Blob
+    from tutela.models.queries import links_for_item
+    from tutela.store import open_store
+    from tutela.store.queries import case_id
+
+    with errors_exit():
+        store = open_store(db)
+        if case:
+            with store.session() as session:
+                case_id(session, case)  # an unknown case is an error, not an empty list
+
+    def lookup(path: Path) -> list[dict[str, Any]]:
+        digest = hashlib.sha256()
+        for chunk in Blob.from_path(str(path)).chunks():
+            digest.update(chunk)
+        with store.session() as session:
+            return links_for_item(session, digest.hexdigest(), case)
+
+    return lookup
+
+
+def _emit(
+    path: Path,
+    result: ProvenanceResult,
+    json_output: bool,
+    links: list[dict[str, Any]] | None = None,
+) -> None:
     if json_output:
-        emit_json({"path": str(path), **result.to_json()})
+        extra = {"model_links": links} if links is not None else {}
+        emit_json({"path": str(path), **result.to_json(), **extra})
         return
     out.print(render(path, result))
+    if links:
+        from tutela.cli.models import links_table
+
+        out.print(links_table(links))
+    elif links is not None:
+        out.print("[dim]no model links stored for this file[/]")
 
 
 def render(path: Path, result: ProvenanceResult) -> Panel:

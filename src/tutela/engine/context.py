@@ -16,6 +16,7 @@ from tutela.media.blob import Blob
 from tutela.media.image import decode_rgb, open_image
 from tutela.media.limits import Limits
 from tutela.media.sniff import Sniffed
+from tutela.signals.registry import StreamTap
 
 
 @dataclass
@@ -33,6 +34,11 @@ class MediaContext:
     warnings: list[MediaError] = field(default_factory=list)
     """Non-fatal problems an analyser reports while still returning data (e.g. a limit hit)."""
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def tap(self, name: str) -> StreamTap | None:
+        """The stream tap of analyser ``name`` after the hashing pass, if it has one."""
+        found: StreamTap | None = self._cache.get(("tap", name))
+        return found
 
     def header(self) -> Image.Image:
         """The image opened but not decoded (metadata, size, mode)."""

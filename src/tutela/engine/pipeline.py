@@ -31,7 +31,7 @@ from tutela.media.limits import DEFAULT_LIMITS, Limits
 from tutela.media.sniff import SNIFF_BYTES, Sniffed, extension_mismatch, sniff
 from tutela.signals.hashes import crypto_hashes
 from tutela.signals.pdq import pdq_from_pixels
-from tutela.signals.registry import Analyzer
+from tutela.signals.registry import Analyzer, StreamTap
 
 PDQ_PIXELS = "pdq_pixels"
 """``MediaContext`` cache key of the H×W×3 pixels PDQ was computed from (≤ 512 px,
@@ -115,7 +115,15 @@ class Pipeline:
     ) -> list[FileResult]:
         errors: list[ErrorRecord] = []
         try:
-            hashes = crypto_hashes(blob.chunks())
+            head = blob.head(SNIFF_BYTES)
+            sniffed = sniff(head)
+            taps: dict[str, StreamTap] = {}
+            for analyzer in self.analyzers:
+                if analyzer.stream is not None and sniffed.kind in analyzer.kinds:
+                    tap = analyzer.stream(head, blob.size)
+                    if tap is not None:
+                        taps[analyzer.name] = tap
+            hashes = crypto_hashes(blob.chunks(), [tap.update for tap in taps.values()])
         except OSError as exc:
             return [
                 _error_result(
@@ -135,7 +143,6 @@ class Pipeline:
             )
             return [FileResult(where, fingerprint, hashes.sha256, item, errors)]
 
-        sniffed = sniff(blob.head(SNIFF_BYTES))
         mismatch = extension_mismatch(where.rsplit("!/", 1)[-1], sniffed)
         if mismatch:
             errors.append(_record(ExtensionMismatch(mismatch, where), fatal=False))
@@ -164,7 +171,7 @@ class Pipeline:
             item.error_message = "not a media format tutela recognises"
 
         if todo and item.error_kind is None:
-            self._run_analyzers(todo, blob, sniffed, where, item, errors, pdq_input)
+            self._run_analyzers(todo, blob, sniffed, where, item, errors, taps, pdq_input)
         if stored is not None and not item.signals:
             results[0].item = None  # nothing new to store: only the location is recorded
 
@@ -194,9 +201,12 @@ class Pipeline:
         where: str,
         item: ItemRecord,
         errors: list[ErrorRecord],
+        taps: dict[str, StreamTap],
         pdq_input: np.ndarray | None = None,
     ) -> None:
         ctx = MediaContext(blob, where, sniffed, self.limits, item.sha256, options=self.options)
+        for name, tap in taps.items():
+            ctx.remember(("tap", name), tap)
         if pdq_input is not None:
             ctx.remember(PDQ_PIXELS, pdq_input)
         for analyzer in todo:

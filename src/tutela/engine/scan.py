@@ -31,6 +31,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "tutela.provenance.stage",
     "tutela.banks.stage",
     "tutela.video.stage",
+    "tutela.models.stage",
     "tutela.cluster.stage",
     "tutela.assess.stage",
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tutela.media.archives import safe_member_name
-from tutela.media.sniff import sniff
+from tutela.media.sniff import SNIFF_BYTES, sniff
 
 ZIP_SLICE = 64
 """Members per task when a top-level zip is split across workers."""
@@ -109,7 +109,8 @@ def _large_zip_members(path: str, st: os.stat_result) -> list[tuple[str, str]] |
 
     try:
         with open(path, "rb") as fh:
-            if sniff(fh.read(8)).format != "zip":
+            # Only real archives are split; a torch checkpoint is a zip too, but one model.
+            if sniff(fh.read(SNIFF_BYTES)).format != "zip":
                 return None
         with zipfile.ZipFile(path) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]

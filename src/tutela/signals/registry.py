@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tutela.engine.context import MediaContext
@@ -20,11 +20,18 @@ ANALYZER_MODULES: tuple[str, ...] = (
     "tutela.banks.analyzers",
     "tutela.video.analyzers",
     "tutela.provenance.analyzer",
+    "tutela.models.analyzer",
     "tutela.signals.content.nudity",
     "tutela.signals.content.faces",
     "tutela.signals.content.nudenet_plugin",
 )
 """Modules exposing ``ANALYZERS: list[Analyzer]``; order is execution order."""
+
+
+class StreamTap(Protocol):
+    """Sees every chunk of the content during the pipeline's one hashing pass."""
+
+    def update(self, chunk: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,10 @@ class Analyzer:
 
     ``run`` may return None when the signal does not apply to this item (e.g. a video
     signal for a still GIF); nothing is stored then.
+    ``stream``, when set, builds a :class:`StreamTap` (or None) from the content's first
+    bytes and size; the pipeline feeds it during the hashing pass it makes anyway, so an analyser
+    that needs a digest over most of a multi-gigabyte file (a model's tensor-data hash)
+    reads nothing twice. ``run`` finds the tap with :meth:`MediaContext.tap`.
     """
 
     name: str
@@ -41,6 +52,7 @@ class Analyzer:
     run: Callable[[MediaContext], dict[str, Any] | None]
     description: str
     default_enabled: bool = True
+    stream: Callable[[bytes, int], StreamTap | None] | None = None
 
 
 def available_analyzers() -> list[Analyzer]:

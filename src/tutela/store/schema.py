@@ -16,6 +16,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tutela.auth.models",
     "tutela.provenance.tables",
     "tutela.video.models",
+    "tutela.models.tables",
     "tutela.cluster.models",
     "tutela.assess.models",
 )
